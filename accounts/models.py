@@ -1,0 +1,174 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class PostType(models.TextChoices):
+    RESEARCH = "research", _("Research post")  # 科研岗
+    MANAGEMENT = "management", _("Management post")  # 管理岗
+    SUPPORT = "support", _("Support post")  # 支撑岗
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, login_name):
+        return self.get(login_name=login_name.strip().lower())
+
+    def create_user(self, login_name, password=None, **fields):
+        user = self.model(login_name=login_name.strip().lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, login_name, password=None, **fields):
+        fields.setdefault("real_name", login_name)
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(login_name, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A staff member (learner). Admin powers come from RoleAssignment rows, not fields.
+
+    login_name is stored lower-case; people log in with it, their email or their mobile.
+    Writes go through accounts.services (person_create, person_update, ...)."""
+
+    login_name = models.CharField(_("login name"), max_length=150, unique=True)
+    real_name = models.CharField(_("real name"), max_length=64)
+    email = models.EmailField(_("email"), null=True, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=20, null=True, blank=True)
+    employee_no = models.CharField(_("employee number"), max_length=32, blank=True)
+    institute = models.ForeignKey("orgs.Org", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="staff", verbose_name=_("institute"))
+    department = models.ForeignKey("orgs.Org", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="department_staff",
+                                   verbose_name=_("department"))
+    post_type = models.CharField(_("post type"), max_length=16, choices=PostType.choices,
+                                 blank=True)
+    hire_date = models.DateField(_("hire date"), null=True, blank=True)
+    hours_required = models.BooleanField(_("hours required"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(default=False)  # Django admin site access only
+    date_joined = models.DateTimeField(default=timezone.now)
+    # Set while the password is one an admin or import handed out; cleared when the
+    # person chooses their own. An initial password unused past its expiry stops working.
+    password_is_initial = models.BooleanField(default=False)
+    initial_password_expires_at = models.DateTimeField(null=True, blank=True)
+    password_changed_at = models.DateTimeField(null=True, blank=True)
+    # Bumped whenever every other session and token of the person must end (password
+    # change, deactivation, role removal); sessions remember the value they started with.
+    security_stamp = models.PositiveIntegerField(default=0)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "login_name"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["real_name"]
+
+    class Meta:
+        ordering = ["login_name"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+            models.UniqueConstraint(fields=["mobile"], name="user_mobile_unique"),
+            models.UniqueConstraint(fields=["institute", "employee_no"],
+                                    condition=~models.Q(employee_no=""),
+                                    name="user_employee_no_unique_per_institute"),
+        ]
+        indexes = [models.Index(fields=["institute", "is_active"])]
+
+    def __str__(self):
+        return f"{self.real_name} ({self.login_name})"
+
+    def get_full_name(self):
+        return self.real_name
+
+    def get_short_name(self):
+        return self.real_name
+
+    @property
+    def login_name_is_email(self) -> bool:
+        return "@" in self.login_name
+
+
+class Role(models.TextChoices):
+    ACADEMY_ADMIN = "academy_admin", _("Academy admin")  # 院级管理员 / 人事局
+    INSTITUTE_ADMIN = "institute_admin", _("Institute admin")  # 所级管理员
+    DEPARTMENT_ADMIN = "department_admin", _("Department admin")  # 部门管理员
+    CLASS_ADMIN = "class_admin", _("Class admin")  # 培训班管理员
+
+
+# The unit kind each role is scoped to.
+ROLE_ORG_KINDS = {
+    Role.ACADEMY_ADMIN: {"academy"},
+    Role.INSTITUTE_ADMIN: {"institute"},
+    Role.DEPARTMENT_ADMIN: {"department"},
+    Role.CLASS_ADMIN: {"institute", "department"},
+}
+# Strength for "at least this role" checks inside one scope.
+ROLE_RANK = {Role.CLASS_ADMIN: 1, Role.DEPARTMENT_ADMIN: 2, Role.INSTITUTE_ADMIN: 3,
+             Role.ACADEMY_ADMIN: 4}
+
+
+class RoleAssignment(models.Model):
+    """One admin role of one person over one org unit (and, for class admins, the
+    training projects they are named on)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="role_assignments")
+    granted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "org"], name="role_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} · {self.org.name}"
+
+    @property
+    def rank(self) -> int:
+        return ROLE_RANK[Role(self.role)]
+
+
+class ApiToken(models.Model):
+    """A bearer token of the mobile client. Only a hash is stored; the secret is shown
+    once. Tokens can enter admin mode like a session (with the password again)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=64, blank=True)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    security_stamp = models.PositiveIntegerField(default=0)
+    admin_role = models.ForeignKey(RoleAssignment, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    admin_since = models.DateTimeField(null=True, blank=True)
+    admin_last = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user.login_name})"
+
+
+class LoginThrottle(models.Model):
+    """Failed attempts per (login name, address) key. Keyed on both so that one person
+    guessing cannot lock out a whole institute behind one NAT address, and attempts from
+    elsewhere do not lock the owner out of their own office."""
+
+    key = models.CharField(max_length=64, unique=True)  # sha256 of name + address
+    failures = models.PositiveIntegerField(default=0)
+    first_failure_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return self.key[:12]

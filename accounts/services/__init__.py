@@ -1,0 +1,9 @@
+"""Every write to accounts goes through these functions (pages, API, imports, commands).
+
+auth: logging in, throttling, passwords, admin mode, API tokens.
+people: creating, editing, deactivating staff; roles; login names; imports.
+"""
+
+from accounts.services.auth import *  # noqa: F401,F403
+from accounts.services.profile import *  # noqa: F401,F403
+from accounts.services.staff import *  # noqa: F401,F403

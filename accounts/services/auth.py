@@ -1,0 +1,257 @@
+import hashlib
+import secrets
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from accounts.backends import find_user_by_identifier
+from accounts.models import ApiToken, LoginThrottle, RoleAssignment, User
+from accounts.passwords import MAX_PASSWORD_LENGTH
+from core.audit import audit_record
+from core.errors import DomainError, ErrorCode
+
+__all__ = [
+    "GENERIC_LOGIN_ERROR",
+    "authenticate_with_throttle",
+    "password_change",
+    "password_set_initial",
+    "reuse_password_hash",
+    "admin_mode_check_password",
+    "token_create",
+    "token_revoke",
+    "token_authenticate",
+    "token_enter_admin_mode",
+    "user_end_other_sessions",
+]
+
+GENERIC_LOGIN_ERROR = gettext_noop("Wrong login name or password.")
+
+
+def _throttle_key(identifier: str, ip: str | None) -> str:
+    raw = f"{(identifier or '').strip().lower()}\x00{ip or ''}"
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _throttled_until(key: str):
+    row = LoginThrottle.objects.filter(key=key).first()
+    if row and row.locked_until and row.locked_until > timezone.now():
+        return row.locked_until
+    return None
+
+
+def _record_failure(key: str) -> None:
+    now = timezone.now()
+    window = timedelta(seconds=settings.XUESHI_LOGIN_COOLOFF_SECONDS)
+    with transaction.atomic():
+        row, _created = LoginThrottle.objects.select_for_update().get_or_create(key=key)
+        if row.first_failure_at is None or now - row.first_failure_at > window:
+            row.failures = 0
+            row.first_failure_at = now
+        row.failures += 1
+        if row.failures >= settings.XUESHI_LOGIN_FAILURES_ALLOWED:
+            row.locked_until = now + window
+        row.save()
+
+
+def _clear_failures(key: str) -> None:
+    LoginThrottle.objects.filter(key=key).delete()
+
+
+def authenticate_with_throttle(*, identifier: str, password: str, ip: str | None,
+                               purpose: str = "login") -> User:
+    """Check a login name/email/mobile and password. Invariant: after
+    XUESHI_LOGIN_FAILURES_ALLOWED failures for one (identifier, address) pair, that pair
+    is refused until the cool-off passes, whatever the password; every attempt is
+    audited; unknown names and wrong passwords give the same error."""
+    identifier = (identifier or "").strip()
+    password = password or ""
+    key = _throttle_key(identifier, ip)
+    if _throttled_until(key):
+        known = find_user_by_identifier(identifier)
+        audit_record(actor=known, actor_label=identifier[:200], action=f"{purpose}.throttled",
+                     ip=ip, org=known.institute if known else None)
+        raise DomainError(ErrorCode.THROTTLED,
+                          _("Too many failed attempts. Try again in a few minutes."))
+    # Refuse absurd passwords before hashing: a 1 MB password must not cost a PBKDF2 run.
+    if not identifier or not password or len(password) > MAX_PASSWORD_LENGTH:
+        user = None
+    else:
+        from django.contrib.auth import authenticate
+
+        user = authenticate(None, username=identifier, password=password)
+    if user is None:
+        with transaction.atomic():
+            _record_failure(key)
+            known = find_user_by_identifier(identifier)
+            audit_record(actor=known, actor_label=identifier[:200], action=f"{purpose}.failed",
+                         ip=ip, org=known.institute if known else None)
+        raise DomainError(ErrorCode.BAD_CREDENTIALS, _(GENERIC_LOGIN_ERROR))
+    if user.password_is_initial and user.initial_password_expires_at and \
+            user.initial_password_expires_at <= timezone.now():
+        audit_record(actor=user, action=f"{purpose}.expired_initial_password", ip=ip,
+                     org=user.institute)
+        raise DomainError(ErrorCode.PASSWORD_EXPIRED,
+                          _("Your initial password has expired. Ask your administrator "
+                            "for a new one."))
+    _clear_failures(key)
+    audit_record(actor=user, action=f"{purpose}.succeeded", obj=user, org=user.institute, ip=ip)
+    return user
+
+
+def _validate_new_password(user: User, new_password: str, old_password: str | None) -> None:
+    if old_password is not None and new_password == old_password:
+        raise DomainError(ErrorCode.WEAK_PASSWORD,
+                          _("The new password must differ from the old one."),
+                          field="new_password")
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as exc:
+        raise DomainError(ErrorCode.WEAK_PASSWORD, " ".join(exc.messages),
+                          field="new_password") from None
+
+
+@transaction.atomic
+def password_change(*, user: User, old_password: str, new_password: str,
+                    keep_token: ApiToken | None = None) -> User:
+    """The person sets their own password. Invariant: the old password was right, the
+    new one passes every validator, the initial-password flag is cleared, and every
+    other session and token of the person ends (the caller keeps its own session)."""
+    if len(old_password or "") > MAX_PASSWORD_LENGTH or not user.check_password(old_password or ""):
+        raise DomainError(ErrorCode.BAD_CREDENTIALS, _("The current password is wrong."),
+                          field="old_password")
+    if len(new_password or "") > MAX_PASSWORD_LENGTH:
+        raise DomainError(ErrorCode.WEAK_PASSWORD,
+                          _("The password may have at most %(n)d characters.")
+                          % {"n": MAX_PASSWORD_LENGTH}, field="new_password")
+    _validate_new_password(user, new_password or "", old_password)
+    user.set_password(new_password)
+    user.password_is_initial = False
+    user.initial_password_expires_at = None
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "password_is_initial", "initial_password_expires_at",
+                             "password_changed_at"])
+    user_end_other_sessions(user=user, reason="password.changed", keep_token=keep_token)
+    audit_record(actor=user, action="password.changed", obj=user, org=user.institute)
+    return user
+
+
+_reused_hashes: dict[str, str] = {}
+
+
+@contextmanager
+def reuse_password_hash(password: str):
+    """Within the block, hand out one hash of `password` to everyone who gets it as an
+    initial password. For loading the demo academy: hundreds of people share the same
+    published initial password, and hashing it hundreds of times costs minutes."""
+    _reused_hashes[password] = make_password(password)
+    try:
+        yield
+    finally:
+        _reused_hashes.pop(password, None)
+
+
+def password_set_initial(*, actor, user: User, password: str, valid_days: int | None = None) -> None:
+    """An admin or import hands out an initial password: it must be changed at first
+    login and stops working after XUESHI_INITIAL_PASSWORD_DAYS unused."""
+    if password in _reused_hashes:
+        user.password = _reused_hashes[password]
+    else:
+        user.set_password(password)
+    user.password_is_initial = True
+    user.initial_password_expires_at = timezone.now() + timedelta(
+        days=valid_days or settings.XUESHI_INITIAL_PASSWORD_DAYS)
+    if user.pk:
+        user.save(update_fields=["password", "password_is_initial",
+                                 "initial_password_expires_at"])
+        user_end_other_sessions(user=user, reason="password.reset")
+        audit_record(actor=actor, action="password.initial_set", obj=user, org=user.institute)
+
+
+def user_end_other_sessions(*, user: User, reason: str,
+                            keep_token: ApiToken | None = None) -> None:
+    """Bump the person's security stamp: every session that started with the old stamp
+    is logged out at its next request, and every API token but `keep_token` is revoked.
+    The caller's own session must store the new stamp (accounts.views.remember_stamp)."""
+    User.objects.filter(pk=user.pk).update(security_stamp=F("security_stamp") + 1)
+    user.refresh_from_db(fields=["security_stamp"])
+    others = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    if keep_token is not None:
+        others = others.exclude(pk=keep_token.pk)
+        ApiToken.objects.filter(pk=keep_token.pk).update(security_stamp=user.security_stamp)
+    others.update(revoked_at=timezone.now())
+
+
+def admin_mode_check_password(*, user: User, password: str, role_id, ip: str | None) -> RoleAssignment:
+    """Re-check the password (throttled like a login) and the chosen role."""
+    try:
+        role = RoleAssignment.objects.select_related("org").get(pk=int(role_id), user=user)
+    except (RoleAssignment.DoesNotExist, TypeError, ValueError):
+        raise DomainError(ErrorCode.INVALID, _("Choose one of your roles."), field="role") from None
+    try:
+        authenticate_with_throttle(identifier=user.login_name, password=password, ip=ip,
+                                   purpose="admin_mode")
+    except DomainError as exc:
+        if exc.code == ErrorCode.BAD_CREDENTIALS:
+            raise DomainError(ErrorCode.BAD_CREDENTIALS, _("The password is wrong."),
+                              field="password") from None
+        raise
+    audit_record(actor=user, action="admin_mode.entered", obj=role, org=role.org, ip=ip)
+    return role
+
+
+# --- API tokens -------------------------------------------------------------------------
+
+def _hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    secret = "xs_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=(name or "")[:64], prefix=secret[:10],
+                                    key_hash=_hash_token(secret),
+                                    security_stamp=user.security_stamp)
+    audit_record(actor=user, action="token.created", obj=token, org=user.institute)
+    return token, secret
+
+
+@transaction.atomic
+def token_revoke(*, user: User, token_id) -> None:
+    token = ApiToken.objects.filter(user=user, pk=token_id, revoked_at__isnull=True).first()
+    if token is None:
+        raise DomainError(ErrorCode.NOT_FOUND, _("No such token."))
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit_record(actor=user, action="token.revoked", obj=token, org=user.institute)
+
+
+def token_authenticate(secret: str) -> ApiToken | None:
+    if not secret or len(secret) > 100:
+        return None
+    token = (ApiToken.objects.select_related("user", "user__institute")
+             .filter(key_hash=_hash_token(secret), revoked_at__isnull=True).first())
+    if token is None or not token.user.is_active:
+        return None
+    if token.security_stamp != token.user.security_stamp:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+@transaction.atomic
+def token_enter_admin_mode(*, token: ApiToken, password: str, role_id, ip) -> RoleAssignment:
+    role = admin_mode_check_password(user=token.user, password=password, role_id=role_id, ip=ip)
+    now = timezone.now()
+    ApiToken.objects.filter(pk=token.pk).update(admin_role=role, admin_since=now, admin_last=now)
+    return role

@@ -1,0 +1,83 @@
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.passwords import MAX_PASSWORD_LENGTH
+from core.audit import audit_record
+from core.errors import DomainError, ErrorCode
+
+__all__ = ["profile_update", "login_name_switch_to_email", "normalise_mobile", "normalise_email"]
+
+_MOBILE = re.compile(r"^1\d{10}$")
+
+
+def normalise_email(value: str | None, *, field: str = "email") -> str | None:
+    value = (value or "").strip().lower()
+    if not value:
+        return None
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise DomainError(ErrorCode.INVALID, _("Enter a valid email address."), field=field) from None
+    return value
+
+
+def normalise_mobile(value: str | None, *, field: str = "mobile") -> str | None:
+    value = re.sub(r"[\s-]", "", value or "")
+    if value.startswith("+86"):
+        value = value[3:]
+    if not value:
+        return None
+    if not _MOBILE.match(value):
+        raise DomainError(ErrorCode.INVALID, _("Enter an 11-digit mobile number."), field=field)
+    return value
+
+
+@transaction.atomic
+def profile_update(*, user: User, email: str | None, mobile: str | None, password: str) -> User:
+    """The person edits their own contact data (个人基本信息 / 邮件账户设置). Invariant:
+    the current password was given (an email is a login and an SSO identity, so a
+    stolen session must not be able to re-point it); email and mobile stay unique."""
+    if len(password or "") > MAX_PASSWORD_LENGTH or not user.check_password(password or ""):
+        raise DomainError(ErrorCode.BAD_CREDENTIALS, _("The current password is wrong."),
+                          field="password")
+    email = normalise_email(email)
+    mobile = normalise_mobile(mobile)
+    others = User.objects.exclude(pk=user.pk)
+    if email and (others.annotate(e=Lower("email")).filter(e=email).exists()
+                  or others.filter(login_name=email).exists()):
+        raise DomainError(ErrorCode.DUPLICATE, _("This email is used by another account."),
+                          field="email")
+    if mobile and (others.filter(mobile=mobile).exists() or others.filter(login_name=mobile).exists()):
+        raise DomainError(ErrorCode.DUPLICATE, _("This mobile number is used by another account."),
+                          field="mobile")
+    before = {"email": user.email, "mobile": user.mobile}
+    user.email, user.mobile = email, mobile
+    user.save(update_fields=["email", "mobile"])
+    audit_record(actor=user, action="profile.updated", obj=user, org=user.institute,
+                 before=before, after={"email": email, "mobile": mobile})
+    return user
+
+
+@transaction.atomic
+def login_name_switch_to_email(*, user: User) -> User:
+    """Make the person's email their login name (the seeds recommend it)."""
+    if not user.email:
+        raise DomainError(ErrorCode.INVALID, _("Set your email first."), field="email")
+    email = user.email.lower()
+    if user.login_name == email:
+        return user
+    if User.objects.exclude(pk=user.pk).filter(login_name=email).exists():
+        raise DomainError(ErrorCode.DUPLICATE, _("This email is another account's login name."),
+                          field="email")
+    before = {"login_name": user.login_name}
+    user.login_name = email
+    user.save(update_fields=["login_name"])
+    audit_record(actor=user, action="login_name.changed", obj=user, org=user.institute,
+                 before=before, after={"login_name": email})
+    return user

@@ -1,0 +1,164 @@
+"""Import staff from the HR system's Excel export (人员导入).
+
+Every row is validated; errors are reported by row and column; nothing is written
+unless the whole file is valid (one transaction rolled back on any error). People are
+matched by employee number within the institute, so importing the same file again
+changes nothing.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import PostType, User
+from accounts.services.staff import person_create, person_update
+from core.errors import DomainError, ErrorCode
+from core.xlsx import parse_date, read_sheet
+from orgs.models import Org, OrgKind
+
+COLUMNS = ["姓名", "员工编号", "邮箱", "手机号码", "部门", "岗位类型", "入职时间", "是否有学时要求"]
+REQUIRED = ["姓名", "员工编号"]
+_POST = {"科研岗": PostType.RESEARCH, "管理岗": PostType.MANAGEMENT, "支撑岗": PostType.SUPPORT,
+         "": ""}
+_YESNO = {"是": True, "否": False, "": True, "y": True, "n": False, "yes": True, "no": False,
+          "1": True, "0": False}
+# Service field names → the template's column, for errors raised by the services.
+_FIELD_COLUMN = {"real_name": "姓名", "employee_no": "员工编号", "email": "邮箱", "mobile": "手机号码",
+                 "department": "部门", "post_type": "岗位类型", "hire_date": "入职时间",
+                 "hours_required": "是否有学时要求", "login_name": "姓名"}
+
+TEMPLATE_EXAMPLE = ["陈晓明", "N0001", "", "13800138000", "综合办公室", "科研岗", "2024-03-01", "是"]
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    created: list = field(default_factory=list)  # (person, initial password)
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _departments(institute: Org, role) -> dict[str, list[Org]]:
+    units = Org.objects.filter(kind=OrgKind.DEPARTMENT, institute=institute)
+    if role.org.kind == OrgKind.DEPARTMENT:
+        units = units.filter(path__startswith=role.org.path)
+    by_name: dict[str, list[Org]] = {}
+    for unit in units.select_related("parent"):
+        by_name.setdefault(unit.name, []).append(unit)
+        if unit.parent and unit.parent.kind == OrgKind.DEPARTMENT:
+            by_name.setdefault(f"{unit.parent.name}/{unit.name}", []).append(unit)
+    return by_name
+
+
+def _parse_row(values: dict, departments) -> tuple[dict, list[tuple[str, str]]]:
+    errors = []
+    out = {"real_name": str(values.get("姓名") or "").strip(),
+           "employee_no": str(values.get("员工编号") or "").strip(),
+           "email": str(values.get("邮箱") or "").strip() or None,
+           "mobile": str(values.get("手机号码") or "").strip() or None}
+    if not out["real_name"]:
+        errors.append(("姓名", _("Required.")))
+    if not out["employee_no"]:
+        errors.append(("员工编号", _("Required.")))
+    dept_name = str(values.get("部门") or "").strip()
+    out["department"] = None
+    if dept_name:
+        matches = departments.get(dept_name, [])
+        if not matches:
+            errors.append(("部门", _("No department of this name in your scope.")))
+        elif len(matches) > 1:
+            errors.append(("部门", _("Several departments have this name; write 上级部门/部门.")))
+        else:
+            out["department"] = matches[0]
+    post = str(values.get("岗位类型") or "").strip()
+    if post not in _POST:
+        errors.append(("岗位类型", _("Use 科研岗, 管理岗 or 支撑岗.")))
+    else:
+        out["post_type"] = _POST[post]
+    try:
+        out["hire_date"] = parse_date(values.get("入职时间"))
+    except (ValueError, TypeError):
+        errors.append(("入职时间", _("Write the date as 2024-03-01.")))
+    flag = str(values.get("是否有学时要求") or "").strip().lower()
+    if flag not in _YESNO:
+        errors.append(("是否有学时要求", _("Write 是 or 否.")))
+    else:
+        out["hours_required"] = _YESNO[flag]
+    return out, errors
+
+
+class _Rollback(Exception):
+    pass
+
+
+def staff_import(*, actor, role, upload, institute: Org | None = None) -> ImportResult:
+    """Import the file into `institute` (the role's institute when it has one)."""
+    if institute is None:
+        if role.org.kind not in (OrgKind.INSTITUTE, OrgKind.DEPARTMENT):
+            raise DomainError(ErrorCode.INVALID, _("Choose the institute to import into."),
+                              field="institute")
+        institute = role.org.institute
+    elif not institute.path.startswith(role.org.path) or institute.kind != OrgKind.INSTITUTE:
+        raise DomainError(ErrorCode.NOT_FOUND, _("Not found."), field="institute")
+    sheet = read_sheet(upload, required=REQUIRED, optional=[c for c in COLUMNS if c not in REQUIRED])
+    result = ImportResult()
+    departments = _departments(institute, role)
+    seen: dict[str, dict[str, int]] = {"员工编号": {}, "邮箱": {}, "手机号码": {}}
+    existing = {u.employee_no: u for u in User.objects.filter(institute=institute)
+                .exclude(employee_no="").select_related("department")}
+    taken: set[str] = set()
+    try:
+        with transaction.atomic():
+            for row, values in sheet.rows:
+                fields, problems = _parse_row(values, departments)
+                for column in seen:
+                    key = str(values.get(column) or "").strip().lower()
+                    if key and key in seen[column]:
+                        problems.append((column, _("Same as row %(r)d.") % {"r": seen[column][key]}))
+                    elif key:
+                        seen[column][key] = row
+                if problems:
+                    result.errors.extend(RowError(row, c, str(m)) for c, m in problems)
+                    continue
+                try:
+                    with transaction.atomic():
+                        person = existing.get(fields["employee_no"])
+                        if person is None:
+                            created, password = person_create(actor=actor, role=role,
+                                                               institute=institute, taken=taken,
+                                                               **fields)
+                            taken.add(created.login_name)
+                            result.created.append((created, password))
+                        else:
+                            before = (person.real_name, person.email, person.mobile,
+                                      person.department_id, person.post_type, person.hire_date,
+                                      person.hours_required)
+                            person = person_update(actor=actor, role=role, person=person, **{
+                                k: v for k, v in fields.items() if k != "employee_no"})
+                            after = (person.real_name, person.email, person.mobile,
+                                     person.department_id, person.post_type, person.hire_date,
+                                     person.hours_required)
+                            if before == after:
+                                result.unchanged += 1
+                            else:
+                                result.updated += 1
+                except DomainError as exc:
+                    column = _FIELD_COLUMN.get(exc.field or "", "")
+                    result.errors.append(RowError(row, column, str(exc.message)))
+            if result.errors:
+                raise _Rollback
+    except _Rollback:
+        result.created, result.updated, result.unchanged = [], 0, 0
+    return result

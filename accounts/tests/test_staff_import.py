@@ -1,0 +1,159 @@
+"""人员导入: all-or-nothing, errors by row and column, idempotent re-import."""
+
+import io
+
+import openpyxl
+import pytest
+
+from accounts.models import User
+from accounts.staff_import import COLUMNS, staff_import
+from conftest import enter_admin
+from core.errors import DomainError, ErrorCode
+from core.tests.xlsxfiles import upload, workbook_bytes, zip_bomb
+
+pytestmark = pytest.mark.django_db
+
+GOOD = [
+    ["单田芳", "N101", "", "13900000001", "光学部", "科研岗", "2024-03-01", "是"],
+    ["吕布", "N102", "lvbu@niaot.ac.cn", "", "机械部", "管理岗", "2026/1/5", "否"],
+    ["欧阳修", "N103", "", "", "光学部/光学部一组", "支撑岗", "", ""],
+]
+
+
+def run(cast, rows, admin=None, columns=COLUMNS):
+    admin = admin or cast.institute_admin
+    return staff_import(actor=admin, role=admin.roles.get(),
+                        upload=upload(workbook_bytes(columns, rows)))
+
+
+def test_valid_file_creates_people(cast):
+    result = run(cast, GOOD)
+    assert result.ok and len(result.created) == 3
+    names = {p.login_name for p, _pw in result.created}
+    assert names == {"niaot-shantianfang", "lvbu@niaot.ac.cn", "niaot-ouyangxiu"}
+    lvbu = User.objects.get(employee_no="N102")
+    assert lvbu.hours_required is False and lvbu.department == cast.dept_b
+    assert lvbu.post_type == "management" and lvbu.hire_date.isoformat() == "2026-01-05"
+    assert User.objects.get(employee_no="N103").department == cast.dept_a1
+    assert all(p.password_is_initial for p, _pw in result.created)
+
+
+def test_same_file_twice_changes_nothing(cast):
+    run(cast, GOOD)
+    count = User.objects.count()
+    again = run(cast, GOOD)
+    assert again.ok and again.created == [] and again.updated == 0 and again.unchanged == 3
+    assert User.objects.count() == count
+
+
+def test_changed_row_updates(cast):
+    run(cast, GOOD)
+    rows = [list(r) for r in GOOD]
+    rows[0][5] = "管理岗"
+    result = run(cast, rows)
+    assert result.updated == 1 and result.unchanged == 2
+    assert User.objects.get(employee_no="N101").post_type == "management"
+
+
+def test_one_bad_row_writes_nothing_and_lists_every_error(cast):
+    rows = [list(r) for r in GOOD] + [
+        ["", "N104", "bad-email", "123", "不存在部", "教授岗", "2024-13-01", "也许"],
+        ["李雷", "N101", "", "13900000001", "", "", "", ""],
+    ]
+    before = User.objects.count()
+    result = run(cast, rows)
+    assert not result.ok
+    assert User.objects.count() == before
+    found = {(e.row, e.column) for e in result.errors}
+    assert {(5, "姓名"), (5, "部门"), (5, "岗位类型"), (5, "入职时间"), (5, "是否有学时要求"),
+            (6, "员工编号"), (6, "手机号码")} <= found
+    result_email = [e for e in result.errors if e.row == 5 and e.column in ("邮箱", "手机号码")]
+    assert not result_email or all(e.message for e in result_email)
+
+
+def test_service_level_errors_are_reported_by_row(cast):
+    rows = [["甲", "N201", "not-an-email", "", "", "", "", ""]]
+    result = run(cast, rows)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "邮箱")]
+    assert not User.objects.filter(employee_no="N201").exists()
+
+
+def test_existing_employee_number_of_other_department_for_department_admin(cast):
+    rows = [["李四", "N002", "", "", "", "", "", ""]]  # 李四 is in dept_b, outside dept_a
+    result = run(cast, rows, admin=cast.dept_admin)
+    assert not result.ok
+    cast.colleague.refresh_from_db()
+    assert cast.colleague.real_name == "李四"
+
+
+def test_wrong_columns(cast):
+    with pytest.raises(DomainError) as exc:
+        run(cast, [["x"]], columns=["名字"])
+    assert exc.value.code == ErrorCode.IMPORT_ERRORS
+
+
+def test_zip_bomb_and_non_excel(cast):
+    admin = cast.institute_admin
+    for data in (zip_bomb(), b"%PDF-1.4", b"<html><script>alert(1)</script></html>"):
+        with pytest.raises(DomainError) as exc:
+            staff_import(actor=admin, role=admin.roles.get(), upload=upload(data))
+        assert exc.value.code == ErrorCode.BAD_FILE
+
+
+def test_academy_admin_must_choose_institute(cast):
+    with pytest.raises(DomainError) as exc:
+        run(cast, GOOD, admin=cast.academy_admin)
+    assert exc.value.field == "institute"
+
+
+def test_outsider_cannot_import_into_niaot(cast):
+    admin = cast.outsider_admin
+    with pytest.raises(DomainError) as exc:
+        staff_import(actor=admin, role=admin.roles.get(), institute=cast.niaot,
+                     upload=upload(workbook_bytes(COLUMNS, GOOD)))
+    assert exc.value.code == ErrorCode.NOT_FOUND
+
+
+# --- pages --------------------------------------------------------------------------------
+
+def test_import_page_flow_with_result_file(cast, client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    cast.niaot.initial_password_mode = "random"
+    cast.niaot.save()
+    enter_admin(client, cast.institute_admin)
+    template = client.get("/manage/staff/import/template/")
+    assert template.status_code == 200
+    headers = [c.value for c in openpyxl.load_workbook(io.BytesIO(template.content)).active[1]]
+    assert headers == COLUMNS
+    data = workbook_bytes(COLUMNS, GOOD)
+    response = client.post("/manage/staff/import/", {"file": upload(data)})
+    html = response.content.decode()
+    assert "新增：3" in html.replace(" ", "")
+    token = html.split("/manage/files/")[1].split("/")[0]
+    download = client.get(f"/manage/files/{token}/")
+    assert download.status_code == 200 and download["X-Content-Type-Options"] == "nosniff"
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    person = User.objects.get(employee_no="N101")
+    password = next(r[3] for r in rows if r[2] == person.login_name)
+    assert person.check_password(password)
+    # Another admin's session cannot fetch the file.
+    other = client.__class__()
+    enter_admin(other, cast.academy_admin)
+    assert other.get(f"/manage/files/{token}/").status_code == 404
+
+
+def test_import_page_shows_errors_and_error_file(cast, client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    enter_admin(client, cast.institute_admin)
+    rows = GOOD + [["", "N999", "", "", "", "", "", ""]]
+    html = client.post("/manage/staff/import/", {"file": upload(workbook_bytes(COLUMNS, rows))}).content.decode()
+    assert 'data-testid="import-errors"' in html and "<td>5</td>" in html
+    assert not User.objects.filter(employee_no="N101").exists()
+
+
+def test_import_page_non_excel_is_form_error(cast, client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    enter_admin(client, cast.institute_admin)
+    response = client.post("/manage/staff/import/", {"file": upload(b"MZ\x90 exe", "x.xlsx")})
+    assert response.status_code == 200 and "Excel" in response.content.decode()

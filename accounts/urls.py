@@ -1,0 +1,16 @@
+from django.urls import include, path
+
+from accounts.views import auth, settings
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", auth.login_view, name="login"),
+    path("logout/", auth.logout_view, name="logout"),
+    path("me/", settings.profile_view, name="profile"),
+    path("me/login-name/", settings.switch_login_name_view, name="switch_login_name"),
+    path("me/password/", auth.password_change_view, name="password_change"),
+    path("manage/enter/", auth.admin_mode_view, name="admin_mode"),
+    path("manage/exit/", auth.admin_mode_exit_view, name="admin_mode_exit"),
+    path("", include("accounts.staff_urls")),
+]

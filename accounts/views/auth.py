@@ -1,0 +1,110 @@
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.adminmode import session_admin_clear, session_admin_start
+from accounts.forms import AdminModeForm, LoginForm, PasswordChangeForm
+from accounts.middleware import SESSION_STAMP
+from accounts.queries import roles_of
+from accounts.services import admin_mode_check_password, authenticate_with_throttle, password_change
+from core.audit import audit_record
+from core.errors import DomainError
+from core.requestcontext import client_ip
+
+
+def remember_stamp(request, user) -> None:
+    request.session[SESSION_STAMP] = user.security_stamp
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()},
+                                                    require_https=request.is_secure()):
+        return target
+    return default
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect("core:home")
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = authenticate_with_throttle(identifier=form.cleaned_data["login"],
+                                              password=form.cleaned_data["password"],
+                                              ip=client_ip(request))
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            login(request, user, backend="accounts.backends.LoginNameEmailMobileBackend")
+            remember_stamp(request, user)
+            if user.password_is_initial:
+                messages.warning(request, _("Please change your initial password before you go on."))
+                return redirect("accounts:password_change")
+            return redirect(_safe_next(request, "/"))
+    return render(request, "accounts/login.html", {"form": form,
+                                                   "next": request.GET.get("next", "")})
+
+
+@require_POST
+def logout_view(request):
+    if request.user.is_authenticated:
+        audit_record(actor=request.user, action="logout", obj=request.user,
+                     org=request.user.institute)
+    logout(request)
+    return redirect("accounts:login")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change_view(request):
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            password_change(user=request.user, old_password=form.cleaned_data["old_password"],
+                            new_password=form.cleaned_data["new_password"])
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            update_session_auth_hash(request, request.user)
+            remember_stamp(request, request.user)
+            messages.success(request, _("Your password has been changed."))
+            return redirect("core:home")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def admin_mode_view(request):
+    """我的管理: ask for the password again and pick a role."""
+    roles = list(roles_of(request.user))
+    if not roles:
+        messages.error(request, _("You hold no administrator role."))
+        return redirect("core:home")
+    form = AdminModeForm(request.POST or None, roles=roles,
+                         initial={"role": request.admin_role.pk if request.admin_role else roles[0].pk})
+    if request.method == "POST" and form.is_valid():
+        try:
+            role = admin_mode_check_password(user=request.user,
+                                             password=form.cleaned_data["password"],
+                                             role_id=form.cleaned_data["role"],
+                                             ip=client_ip(request))
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            session_admin_start(request, role)
+            return redirect(_safe_next(request, "core:admin_home"))
+    return render(request, "accounts/admin_mode.html", {"form": form, "roles": roles,
+                                                        "next": request.GET.get("next", "")})
+
+
+@login_required
+@require_POST
+def admin_mode_exit_view(request):
+    session_admin_clear(request)
+    return redirect("core:home")

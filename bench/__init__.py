@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): speed and memory are shown here, never by timed tests."""

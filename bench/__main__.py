@@ -1,0 +1,199 @@
+"""Ledger benchmark on PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/xueshi python -m bench [--scale 1.0]
+
+Builds a throwaway database (xueshi_bench) with an academy of 70,000 people and 4.2M
+ledger entries (times --scale), then measures:
+- the archive (我的档案) of a person with 500 entries: queries and median time;
+- academy-wide effective hours per person for a year: the raw aggregate over the
+  entries against the same figure over LedgerTotal (what the platform reads).
+Prints a table and writes bench/results.json.
+"""
+
+import argparse
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+CLASSES = ["online", "self_study", "offline", "offline", "offline"]
+
+
+def _admin_dsn(url: str) -> str:
+    return url.rsplit("/", 1)[0] + "/postgres"
+
+
+def _recreate(url: str, name: str) -> str:
+    with psycopg.connect(_admin_dsn(url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def _copy(conn, table: str, columns: list[str], rows) -> None:
+    with conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def populate(url: str, people: int, per_person: int, year: int) -> dict:
+    with psycopg.connect(url) as conn:
+        cur = conn.cursor()
+        cur.execute("INSERT INTO orgs_org (kind, name, abbr, path, sort_order, initial_password_mode, "
+                    "default_initial_password, active) VALUES ('academy', '中国科学院', 'cas', '/1/', 0, "
+                    "'default', 'Abcd1234', true) RETURNING id")
+        academy = cur.fetchone()[0]
+        cur.execute("UPDATE orgs_org SET path = %s, root_id = %s WHERE id = %s",
+                    (f"/{academy}/", academy, academy))
+        institutes = []
+        for i in range(100):
+            cur.execute("INSERT INTO orgs_org (kind, name, abbr, parent_id, root_id, path, sort_order, "
+                        "initial_password_mode, default_initial_password, active) VALUES "
+                        "('institute', %s, %s, %s, %s, '', 0, 'default', 'Abcd1234', true) RETURNING id",
+                        (f"研究所{i}", f"inst{i}", academy, academy))
+            iid = cur.fetchone()[0]
+            cur.execute("UPDATE orgs_org SET path = %s, institute_id = %s WHERE id = %s",
+                        (f"/{academy}/{iid}/", iid, iid))
+            institutes.append(iid)
+        started = time.perf_counter()
+        _copy(conn, "accounts_user",
+              ["password", "is_superuser", "login_name", "real_name", "employee_no", "institute_id",
+               "post_type", "hours_required", "is_active", "is_staff", "date_joined",
+               "password_is_initial", "security_stamp"],
+              (("!", False, f"bench-{n}", f"职工{n}", str(n), institutes[n % 100], "research", True,
+                True, False, "2020-01-01T00:00:00Z", False, 0) for n in range(people + 1)))
+        cur.execute("SELECT min(id) FROM accounts_user")
+        first_id = cur.fetchone()[0]
+
+        def entries():
+            for n in range(people):
+                pid = first_id + n
+                for k in range(per_person):
+                    month = k % 12 + 1
+                    yield (pid, year, month, CLASSES[k % 5], "", 30 + (n + k) % 90, "admin",
+                           f"b{n}-{k}", "", "{}", f"credit:admin:b{n}-{k}:{pid}:{year}-{month:02d}", "",
+                           "2026-01-01T00:00:00Z")
+            heavy = first_id + people  # the person with 500 entries
+            for k in range(500):
+                month = k % 12 + 1
+                yield (heavy, year, month, CLASSES[k % 5], "", 45, "project" if k % 3 else "claim",
+                       f"h{k}", f"培训{k}", "{}", f"credit:x:h{k}:{heavy}:{year}-{month:02d}", "",
+                       "2026-01-01T00:00:00Z")
+
+        _copy(conn, "ledger_ledgerentry",
+              ["person_id", "year", "month", "cap_class", "category", "minutes", "source_kind",
+               "source_id", "source_label", "details", "idempotency_key", "note", "created_at"],
+              entries())
+        cur.execute("INSERT INTO ledger_ledgertotal (person_id, year, month, cap_class, minutes) "
+                    "SELECT person_id, year, month, cap_class, sum(minutes) FROM ledger_ledgerentry "
+                    "GROUP BY person_id, year, month, cap_class")
+        cur.execute("INSERT INTO ledger_ledgeryeartotal (person_id, year, cap_class, minutes) "
+                    "SELECT person_id, year, cap_class, sum(minutes) FROM ledger_ledgerentry "
+                    "GROUP BY person_id, year, cap_class")
+        conn.commit()
+        cur.execute("ANALYZE")
+        conn.commit()
+        return {"academy": academy, "heavy_person": first_id + people,
+                "load_seconds": round(time.perf_counter() - started, 1)}
+
+
+def _timed(fn, runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t) * 1000)
+    return statistics.median(samples)
+
+
+def measure(url: str, info: dict, year: int, runs: int) -> dict:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+    from ledger.queries import archive_for, totals_by_person
+
+    person = User.objects.select_related("institute").get(pk=info["heavy_person"])
+    archive_for(person, (year, 1), (year, 12))  # warm
+    with CaptureQueriesContext(connection) as ctx:
+        archive = archive_for(person, (year, 1), (year, 12))
+    archive_ms = _timed(lambda: archive_for(person, (year, 1), (year, 12)), runs)
+
+    raw_sql = ("SELECT person_id, cap_class, sum(minutes) FROM ledger_ledgerentry "
+               "WHERE year = %s GROUP BY person_id, cap_class")
+    totals_sql = ("SELECT person_id, cap_class, minutes FROM ledger_ledgeryeartotal "
+                  "WHERE year = %s")
+
+    def run(sql):
+        with connection.cursor() as cur:
+            cur.execute(sql, [year])
+            cur.fetchall()
+
+    run(raw_sql)
+    run(totals_sql)
+    raw_ms = _timed(lambda: run(raw_sql), max(3, runs // 4))
+    totals_ms = _timed(lambda: run(totals_sql), max(3, runs // 4))
+    people = User.objects.filter(institute__root_id=info["academy"]).values("pk")
+    platform_ms = _timed(lambda: totals_by_person(people, year), 3)
+    return {
+        "archive_500_entries": {"queries": len(ctx.captured_queries), "median_ms": round(archive_ms, 2),
+                                "total_minutes": archive.total},
+        "academy_year_figures": {"raw_entries_ms": round(raw_ms, 1), "totals_ms": round(totals_ms, 1),
+                                 "ratio": round(totals_ms / raw_ms, 3),
+                                 "platform_totals_by_person_ms": round(platform_ms, 1)},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--keep", action="store_true", help="keep the xueshi_bench database")
+    args = parser.parse_args()
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/xueshi")
+    if not base.startswith("postgres"):
+        sys.exit("The benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
+    people = max(100, int(70_000 * args.scale))
+    per_person = 60
+    year = 2026
+    url = _recreate(base, "xueshi_bench")
+    try:
+        env = {**os.environ, "DATABASE_URL": url}
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+        info = populate(url, people, per_person, year)
+        results = {"people": people, "entries": people * per_person + 500, **info,
+                   **measure(url, info, year, args.runs)}
+    finally:
+        if not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            with psycopg.connect(_admin_dsn(base), autocommit=True) as conn:
+                conn.execute('DROP DATABASE IF EXISTS "xueshi_bench" WITH (FORCE)')
+    out = io.StringIO()
+    a, y = results["archive_500_entries"], results["academy_year_figures"]
+    out.write(f"people {results['people']:,}, entries {results['entries']:,} (loaded in {results['load_seconds']} s)\n")
+    out.write(f"archive of a person with 500 entries: {a['queries']} queries, median {a['median_ms']} ms\n")
+    out.write(f"academy year figures, raw aggregate over entries: {y['raw_entries_ms']} ms\n")
+    out.write(f"academy year figures, over LedgerYearTotal:       {y['totals_ms']} ms "
+              f"({y['ratio']:.2f}× the raw aggregate)\n")
+    out.write(f"totals_by_person for the whole academy:          {y['platform_totals_by_person_ms']} ms\n")
+    print(out.getvalue(), end="")
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from claims.models import ClaimKind, ClaimStatus
+
+PAGE_SIZES = [5, 10, 20, 50]
+
+
+class ClaimForm(forms.Form):
+    """新添记录 (seed 003's fields)."""
+
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int)
+    name = forms.CharField(label=_("Training name"), max_length=200)
+    category = forms.ChoiceField(label=_("Training category"), required=False)
+    subject = forms.CharField(label=_("Training subject"), max_length=100, required=False)
+    start = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("End"), widget=forms.DateInput(attrs={"type": "date"}))
+    hours = forms.CharField(label=_("Requested hours"), max_length=20)
+    organiser = forms.CharField(label=_("Organiser"), max_length=200, required=False)
+    contact = forms.CharField(label=_("Contact"), max_length=50, required=False)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
+    location = forms.CharField(label=_("Training location"), max_length=200, required=False)
+    cost = forms.CharField(label=_("Cost (10,000 yuan)"), max_length=20, required=False)
+    purpose = forms.CharField(label=_("Purpose"), max_length=300, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2, "maxlength": 300}),
+                              help_text=_("At most 300 characters"))
+    content = forms.CharField(label=_("Content"), max_length=300, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2, "maxlength": 300}),
+                              help_text=_("At most 300 characters"))
+    notice = forms.FileField(label=_("Training notice"), required=False,
+                             help_text=_("PDF, JPEG, PNG or OFD"))
+    certificate = forms.FileField(label=_("Certificate"), required=False,
+                                  help_text=_("PDF, JPEG, PNG or OFD"))
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        year = timezone.localdate().year
+        self.fields["year"].choices = [(y, y) for y in range(year, year - 4, -1)]
+        self.fields["category"].choices = [("", "—")] + [(c.code, c.name) for c in categories]
+
+    def files_to_store(self):
+        return [(kind, self.cleaned_data[kind]) for kind in ("notice", "certificate")
+                if self.cleaned_data.get(kind)]
+
+
+class MineFilterForm(forms.Form):
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
+    category = forms.ChoiceField(label=_("Training category"), required=False)
+    q = forms.CharField(label=_("Training name"), max_length=100, required=False)
+    size = forms.TypedChoiceField(label=_("Per page"), coerce=int, required=False, empty_value=5,
+                                  choices=[(n, n) for n in PAGE_SIZES])
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        year = timezone.localdate().year
+        self.fields["year"].choices = [("", _("All"))] + [(y, y) for y in range(year, year - 6, -1)]
+        self.fields["category"].choices = [("", _("All"))] + [(c.code, c.name) for c in categories]
+
+
+class ReviewFilterForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), required=False,
+                             choices=[("", _("All"))] + list(ClaimKind.choices))
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All"))] + list(ClaimStatus.choices))
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
+    department = forms.TypedChoiceField(label=_("Department"), coerce=int, required=False, empty_value=None)
+    q = forms.CharField(label=_("Name, person or employee number"), max_length=100, required=False)
+
+    def __init__(self, *args, departments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        year = timezone.localdate().year
+        self.fields["year"].choices = [("", _("All"))] + [(y, y) for y in range(year, year - 6, -1)]
+        self.fields["department"].choices = [("", _("All"))] + [(d.pk, d.name) for d in departments]
+
+
+class OnBehalfForm(ClaimForm):
+    person = forms.CharField(label=_("Person (login name or employee number)"), max_length=150)
+    kind = forms.ChoiceField(label=_("Kind"), choices=ClaimKind.choices)
+
+    field_order = ["person", "kind"]
+
+
+class WindowForm(forms.Form):
+    org = forms.TypedChoiceField(label=_("Organisation"), coerce=int)
+    year = forms.IntegerField(label=_("Claims for the year"), min_value=1990, max_value=2999)
+    opens_on = forms.DateField(label=_("Opens on"), widget=forms.DateInput(attrs={"type": "date"}))
+    closes_on = forms.DateField(label=_("Closes on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].choices = [(u.pk, u.name) for u in units]
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx)"))

@@ -1,0 +1,111 @@
+"""审核导入: admins import claims for people in scope from Excel. Every row validated,
+errors by row and column, nothing written unless the whole file is valid, and the same
+file twice adds nothing (each row has a natural key)."""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.queries import people_in_scope
+from claims.models import Claim, ClaimKind
+from claims.services import _clean, categories_for, claim_create_on_behalf, import_key_for
+from core.errors import DomainError
+from core.xlsx import parse_date, read_sheet
+
+COLUMNS = ["员工编号", "登录名", "姓名", "类型", "年度", "培训名称", "培训类别", "开始时间", "结束时间",
+           "学时", "主办单位", "培训地点"]
+REQUIRED = ["姓名", "类型", "年度", "培训名称", "开始时间", "结束时间", "学时"]
+KINDS = {"外部培训": ClaimKind.EXTERNAL_TRAINING, "在职自学": ClaimKind.SELF_STUDY,
+         "网络学时": ClaimKind.ONLINE}
+_FIELD_COLUMN = {"year": "年度", "name": "培训名称", "category": "培训类别", "start": "开始时间",
+                 "end": "结束时间", "hours": "学时", "organiser": "主办单位", "location": "培训地点"}
+EXAMPLE = ["N0001", "", "陈晓明", "外部培训", 2026, "国际光学工程学会年会", "外部培训", "2026-03-10",
+           "2026-03-12", 16, "SPIE", "北京"]
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    unchanged: int = 0
+    errors: list = field(default_factory=list)  # (row, column, message)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _person(role, values):
+    people = people_in_scope(role)
+    login = str(values.get("登录名") or "").strip().lower()
+    number = str(values.get("员工编号") or "").strip()
+    if login:
+        matches = list(people.filter(login_name=login)[:2])
+    elif number:
+        matches = list(people.filter(employee_no=number)[:2])
+    else:
+        return None, ("员工编号", _("Give the employee number or the login name."))
+    if len(matches) != 1:
+        return None, ("员工编号" if not login else "登录名",
+                      _("No such person in your scope.") if not matches
+                      else _("Several people match; give the login name."))
+    person = matches[0]
+    name = str(values.get("姓名") or "").strip()
+    if name and name != person.real_name:
+        return None, ("姓名", _("The name does not match the person (%(name)s).") % {"name": person.real_name})
+    return person, None
+
+
+def claims_import(*, actor, role, upload) -> ImportResult:
+    sheet = read_sheet(upload, required=REQUIRED, optional=[c for c in COLUMNS if c not in REQUIRED])
+    result = ImportResult()
+    seen = {}
+    try:
+        with transaction.atomic():
+            for row, values in sheet.rows:
+                person, problem = _person(role, values)
+                if problem:
+                    result.errors.append((row, *problem))
+                    continue
+                kind = KINDS.get(str(values.get("类型") or "").strip())
+                if kind is None:
+                    result.errors.append((row, "类型", _("Write 外部培训, 在职自学 or 网络学时.")))
+                    continue
+                try:
+                    year = int(values.get("年度"))
+                    start, end = parse_date(values.get("开始时间")), parse_date(values.get("结束时间"))
+                except (TypeError, ValueError):
+                    result.errors.append((row, "开始时间", _("Write the year as 2026 and dates as 2026-03-01.")))
+                    continue
+                category_name = str(values.get("培训类别") or "").strip()
+                category = ""
+                if category_name:
+                    match = [c.code for c in categories_for(person, kind, year) if c.name == category_name]
+                    if not match:
+                        result.errors.append((row, "培训类别", _("Unknown category for this kind.")))
+                        continue
+                    category = match[0]
+                data = {"year": year, "name": values.get("培训名称"), "category": category,
+                        "start": start, "end": end, "hours": values.get("学时"),
+                        "organiser": values.get("主办单位"), "location": values.get("培训地点")}
+                try:
+                    fields = _clean(person, kind, data)
+                    key = import_key_for(person, kind, fields)
+                    if key in seen:
+                        result.errors.append((row, "培训名称", _("Same as row %(r)d.") % {"r": seen[key]}))
+                        continue
+                    seen[key] = row
+                    if Claim.objects.filter(import_key=key).exists():
+                        result.unchanged += 1
+                        continue
+                    with transaction.atomic():
+                        claim_create_on_behalf(actor=actor, role=role, owner=person, kind=kind,
+                                               data=data, import_key=key)
+                    result.created += 1
+                except DomainError as exc:
+                    result.errors.append((row, _FIELD_COLUMN.get(exc.field or "", ""), str(exc.message)))
+            if result.errors:
+                raise _Rollback
+    except _Rollback:
+        result.created = result.unchanged = 0
+    return result

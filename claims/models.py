@@ -1,0 +1,150 @@
+"""External learning claims (外部学习; SPEC §3): a learner's record of hours earned
+elsewhere, reviewed by an admin; only approved claims credit the ledger."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ClaimKind(models.TextChoices):
+    EXTERNAL_TRAINING = "external_training", _("External training")  # 外部培训 → offline class
+    SELF_STUDY = "self_study", _("Self-study")  # 在职自学 → self_study class
+    ONLINE = "online", _("Other-site online learning")  # 网络学时 → online class
+
+
+# The class of hours a kind counts in, unless its category names another one (公派留学 …).
+KIND_CLASS = {ClaimKind.EXTERNAL_TRAINING: "offline", ClaimKind.SELF_STUDY: "self_study",
+              ClaimKind.ONLINE: "online"}
+
+
+class ClaimStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")  # saved, not yet sent for review (暂存)
+    SUBMITTED = "submitted", _("Submitted")  # waiting for a reviewer (待审核)
+    APPROVED = "approved", _("Approved")  # hours credited; final
+    REJECTED = "rejected", _("Rejected")  # reason given; the learner may fix and resubmit
+    REVOKED = "revoked", _("Approval revoked")  # an approval undone by a reversal; final
+
+
+# Allowed next statuses; claims.services.transition is the only place that moves them.
+TRANSITIONS = {
+    ClaimStatus.DRAFT: {ClaimStatus.SUBMITTED},
+    ClaimStatus.SUBMITTED: {ClaimStatus.APPROVED, ClaimStatus.REJECTED},
+    ClaimStatus.REJECTED: {ClaimStatus.SUBMITTED},
+    ClaimStatus.APPROVED: {ClaimStatus.REVOKED},
+    ClaimStatus.REVOKED: set(),
+}
+EDITABLE = {ClaimStatus.DRAFT, ClaimStatus.REJECTED}
+
+
+class Claim(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims")
+    kind = models.CharField(max_length=24, choices=ClaimKind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    name = models.CharField(_("training name"), max_length=200)
+    category = models.CharField(_("category"), max_length=64, blank=True)
+    subject = models.CharField(_("subject"), max_length=100, blank=True)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    minutes = models.PositiveIntegerField(_("requested hours"))
+    organiser = models.CharField(_("organiser"), max_length=200, blank=True)
+    contact = models.CharField(_("contact"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    cost = models.DecimalField(_("cost (10,000 yuan)"), max_digits=10, decimal_places=2, null=True,
+                               blank=True)
+    purpose = models.CharField(_("purpose"), max_length=300, blank=True)
+    content = models.CharField(_("content"), max_length=300, blank=True)
+    status = models.CharField(max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT)
+    reject_reason = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    # Natural key of an imported claim, so importing the same file twice adds nothing.
+    import_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "kind", "year"]), models.Index(fields=["status"])]
+
+    def __str__(self):
+        return f"{self.name} ({self.owner_id})"
+
+    @property
+    def editable(self) -> bool:
+        return self.status in EDITABLE
+
+
+class ClaimEvent(models.Model):
+    """One status change of a claim: who, when, from, to, why."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
+                              related_name="+")
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.claim_id}: {self.from_status} → {self.to_status}"
+
+
+class AttachmentKind(models.TextChoices):
+    NOTICE = "notice", _("Training notice")  # 培训通知
+    CERTIFICATE = "certificate", _("Certificate")  # 结业证书
+    OTHER = "other", _("Other")
+
+
+class Attachment(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=16, choices=AttachmentKind.choices, default=AttachmentKind.CERTIFICATE)
+    stored_name = models.CharField(max_length=80, unique=True)  # random; never the user's name
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=64)  # from the content, not the name
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class SupplementaryWindow(models.Model):
+    """年终补录: a window in which claims for a closed year are accepted."""
+
+    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="claim_windows")
+    year = models.PositiveSmallIntegerField(_("year the claims are for"))
+    opens_on = models.DateField(_("opens on"))
+    closes_on = models.DateField(_("closes on"))
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-opens_on"]
+
+    def __str__(self):
+        return f"{self.org_id} {self.year}: {self.opens_on} – {self.closes_on}"
+
+
+class ClaimSettings(models.Model):
+    """Per organisation (academy or institute): whether claims need attachments."""
+
+    org = models.OneToOneField("orgs.Org", on_delete=models.CASCADE, related_name="claim_settings")
+    attachments_required = models.BooleanField(default=False)
+
+    def __str__(self):
+        return f"{self.org_id}: attachments required = {self.attachments_required}"

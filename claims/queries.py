@@ -1,0 +1,71 @@
+from django.db.models import Count, Q, QuerySet
+
+from accounts.queries import people_scope_q
+from claims.models import Attachment, Claim
+
+
+def my_claims(user, *, kind: str, year: int | None = None, category: str = "", q: str = "") -> QuerySet[Claim]:
+    claims = Claim.objects.filter(owner=user, kind=kind).annotate(n_files=Count("attachments"))
+    if year:
+        claims = claims.filter(year=year)
+    if category:
+        claims = claims.filter(category=category)
+    if q:
+        claims = claims.filter(name__icontains=q.strip())
+    return claims.order_by("-year", "-start", "-id")
+
+
+def review_queue(role, *, kind: str = "", status: str = "", year: int | None = None,
+                 department=None, q: str = "") -> QuerySet[Claim]:
+    """Claims of the people in the role's scope; filters only narrow it."""
+    claims = Claim.objects.filter(_owner_scope(role)).select_related(
+        "owner", "owner__department", "owner__institute")
+    if kind:
+        claims = claims.filter(kind=kind)
+    if status:
+        claims = claims.filter(status=status)
+    if year:
+        claims = claims.filter(year=year)
+    if department is not None:
+        claims = claims.filter(owner__department__path__startswith=department.path)
+    if q:
+        q = q.strip()
+        claims = claims.filter(Q(name__icontains=q) | Q(owner__real_name__icontains=q)
+                               | Q(owner__employee_no__iexact=q) | Q(owner__login_name__icontains=q))
+    return claims.annotate(n_files=Count("attachments")).order_by("submitted_at", "id")
+
+
+def _owner_scope(role) -> Q:
+    return people_scope_q(role, prefix="owner__")
+
+
+def get_review_claim(role, pk) -> Claim | None:
+    return review_queue(role).filter(pk=pk).first()
+
+
+def duplicate_flags(claims) -> dict[int, list[tuple[str, int]]]:
+    """For each claim: other claims sharing an attachment's content, or the same person's
+    claims with the same name and dates (shown to reviewers; not refused)."""
+    claims = list(claims)
+    if not claims:
+        return {}
+    ids = [c.pk for c in claims]
+    flags: dict[int, list[tuple[str, int]]] = {pk: [] for pk in ids}
+    mine = Attachment.objects.filter(claim_id__in=ids).values_list("claim_id", "sha256")
+    hashes: dict[str, set[int]] = {}
+    for claim_id, digest in mine:
+        hashes.setdefault(digest, set()).add(claim_id)
+    if hashes:
+        for claim_id, digest in Attachment.objects.filter(sha256__in=hashes).values_list("claim_id", "sha256"):
+            for own in hashes[digest]:
+                if own != claim_id and ("attachment", claim_id) not in flags[own]:
+                    flags[own].append(("attachment", claim_id))
+    same = Q()
+    for c in claims:
+        same |= Q(owner_id=c.owner_id, name=c.name, start=c.start, end=c.end)
+    for other in Claim.objects.filter(same).values("pk", "owner_id", "name", "start", "end"):
+        for c in claims:
+            if (c.pk != other["pk"] and c.owner_id == other["owner_id"] and c.name == other["name"]
+                    and c.start == other["start"] and c.end == other["end"]):
+                flags[c.pk].append(("same", other["pk"]))
+    return flags

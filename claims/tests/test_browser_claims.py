@@ -1,0 +1,80 @@
+"""Issue 4's journey in headless Chromium: a learner adds a claim with a PDF certificate
+and submits it; an institute admin approves it in admin mode; the learner's banner,
+archive and inbox show it."""
+
+import pytest
+
+from accounts.models import Role
+from accounts.tests.factories import grant, make_user
+from claims.tests.helpers import PDF, YEAR
+from orgs.models import OrgKind
+from orgs.tests.factories import make_org
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "Tianwen-Guangxue-88"
+
+
+@pytest.fixture
+def people(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    cas = make_org(OrgKind.ACADEMY, name="中国科学院")
+    niaot = make_org(OrgKind.INSTITUTE, cas, name="南京天文光学技术研究所", abbr="niaot")
+    learner = make_user(login_name="niaot-zhangsan", real_name="张三", institute=niaot, password=PASSWORD)
+    admin = make_user(login_name="niaot", real_name="天光所管理员", institute=niaot, password=PASSWORD)
+    grant(admin, Role.INSTITUTE_ADMIN, niaot)
+    return learner, admin
+
+
+def log_in(page, login):
+    page.goto("/login/")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def test_claim_submitted_approved_and_counted(browser, live_server, people):
+    learner_ctx = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    page = learner_ctx.new_page()
+    log_in(page, "niaot-zhangsan")
+    page.click("[data-testid=nav-learning]")
+    page.click("text=我的外部学习")
+    page.click("text=新添记录")
+    page.select_option("select[name=year]", str(YEAR))
+    page.fill("input[name=name]", "国际光学工程学会年会")
+    page.select_option("select[name=category]", "external_training")
+    page.fill("input[name=start]", f"{YEAR}-03-10")
+    page.fill("input[name=end]", f"{YEAR}-03-12")
+    page.fill("input[name=hours]", "16")
+    page.fill("input[name=organiser]", "SPIE")
+    page.set_input_files("input[name=certificate]", files=[
+        {"name": "结业证书.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    page.click("button[value=submit]")
+    page.wait_for_url("**/learning/external/external_training/")
+    assert "待审核" in page.locator("[data-testid=my-claims]").inner_text()
+
+    admin_ctx = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    admin = admin_ctx.new_page()
+    log_in(admin, "niaot")
+    admin.click("[data-testid=nav-manage]")
+    admin.fill("input[name=password]", PASSWORD)
+    admin.click("button.primary")
+    admin.wait_for_url("**/manage/")
+    admin.click("text=外部学习审核")
+    assert "国际光学工程学会年会" in admin.locator("[data-testid=review-queue]").inner_text()
+    admin.click("text=审核 >> nth=-1")
+    assert "结业证书.pdf" in admin.content()
+    admin.click("[data-testid=approve]")
+    admin.wait_for_url("**/manage/claims/")
+    admin_ctx.close()
+
+    page.goto("/")
+    assert page.locator("[data-testid=progress-banner]").inner_text() == (
+        f"{YEAR}年度您已完成16小时,再学84小时将达到100学时的目标")
+    assert page.locator("[data-testid=unread-count]").inner_text() == "1"
+    page.goto("/learning/archive/")
+    assert page.locator("[data-testid=archive-total]").inner_text() == "16小时"
+    assert "国际光学工程学会年会" in page.content()
+    page.click("[data-testid=inbox-link]")
+    assert "审核通过" in page.locator("[data-testid=inbox]").inner_text()
+    learner_ctx.close()

@@ -1,0 +1,49 @@
+"""20 simultaneous approvals of one claim on PostgreSQL: one success, one posting."""
+
+import threading
+
+import pytest
+from django.db import close_old_connections, connection
+
+from claims.models import ClaimEvent, ClaimStatus
+from claims.services import claim_approve, claim_create
+from claims.tests.helpers import claim_data
+from core.errors import DomainError
+from core.models import AuditEvent
+from ledger.models import LedgerEntry
+
+pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
+
+
+def test_twenty_parallel_approvals_credit_once(cast, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    role = cast.institute_admin.roles.get()
+    for trial in range(30):
+        claim = claim_create(actor=cast.learner, kind="self_study",
+                             data=claim_data(category="", hours="2", name=f"读书{trial}"), submit=True)
+        barrier = threading.Barrier(20)
+        outcomes, errors = [], []
+
+        def approve(barrier=barrier, claim=claim, outcomes=outcomes, errors=errors):
+            try:
+                barrier.wait()
+                claim_approve(actor=cast.institute_admin, role=role, claim_id=claim.pk)
+                outcomes.append("ok")
+            except DomainError as exc:
+                outcomes.append(exc.code)
+            except Exception as exc:  # noqa: BLE001 - asserted below
+                errors.append(exc)
+            finally:
+                connection.close()
+                close_old_connections()
+
+        threads = [threading.Thread(target=approve) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert outcomes.count("ok") == 1 and outcomes.count("conflict") == 19
+        assert LedgerEntry.objects.filter(source_kind="claim", source_id=str(claim.pk)).count() == 1
+        assert ClaimEvent.objects.filter(claim=claim, to_status=ClaimStatus.APPROVED).count() == 1
+        assert AuditEvent.objects.filter(action="claim.approved", object_id=str(claim.pk)).count() == 1

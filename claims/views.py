@@ -1,0 +1,349 @@
+"""我的外部学习 (learners) and 外部学习审核 (reviewers)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.access import admin_required
+from accounts.models import Role
+from accounts.queries import people_in_scope
+from claims import files as claim_files
+from claims.forms import (
+    ClaimForm,
+    ImportForm,
+    MineFilterForm,
+    OnBehalfForm,
+    ReviewFilterForm,
+    WindowForm,
+)
+from claims.imports import COLUMNS, EXAMPLE, claims_import
+from claims.models import Attachment, Claim, ClaimKind, ClaimStatus, SupplementaryWindow
+from claims.queries import duplicate_flags, get_review_claim, my_claims, review_queue
+from claims.services import (
+    attachments_required,
+    categories_for,
+    claim_approve,
+    claim_create,
+    claim_create_on_behalf,
+    claim_reject,
+    claim_revoke_approval,
+    claim_submit,
+    claim_update,
+    claims_decide,
+    claims_delete,
+    window_close,
+    window_open,
+)
+from core.artifacts import artifact_store
+from core.errors import DomainError
+from core.xlsx import write_xlsx, xlsx_response
+from orgs.models import OrgKind
+from orgs.queries import departments_in_scope, units_in_scope
+
+REVIEWERS = (Role.DEPARTMENT_ADMIN, Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN)
+
+
+def _kind(kind: str) -> str:
+    if kind not in ClaimKind.values:
+        raise Http404
+    return kind
+
+
+def _show(form, exc: DomainError):
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def _data(form) -> dict:
+    return {k: form.cleaned_data.get(k) for k in (
+        "year", "name", "category", "subject", "start", "end", "hours", "organiser", "contact",
+        "contact_phone", "location", "cost", "purpose", "content")}
+
+
+# --- learners -------------------------------------------------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mine(request, kind):
+    kind = _kind(kind)
+    user = request.user
+    if user.institute_id is None:
+        raise Http404
+    year = timezone.localdate().year
+    categories = categories_for(user, kind, year)
+    if request.method == "POST":
+        ids = request.POST.getlist("ids")
+        try:
+            if request.POST.get("action") == "delete":
+                count = claims_delete(actor=user, claim_ids=ids)
+                messages.success(request, _("%(n)d deleted.") % {"n": count})
+            elif request.POST.get("action") == "submit":
+                for pk in ids:
+                    claim_submit(actor=user, claim_id=pk)
+                messages.success(request, _("Submitted for review."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        except ValueError:
+            messages.error(request, _("Choose records first."))
+        return redirect(request.get_full_path())
+    form = MineFilterForm(request.GET or None, categories=categories)
+    claims = Claim.objects.none()
+    size = 5
+    if not request.GET or form.is_valid():
+        data = form.cleaned_data if request.GET else {}
+        size = data.get("size") or 5
+        claims = my_claims(user, kind=kind, year=data.get("year"), category=data.get("category", ""),
+                           q=data.get("q", ""))
+    page = Paginator(claims, size).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    names = {c.code: c.name for c in categories}
+    return render(request, "claims/mine.html", {
+        "kind": kind, "kinds": [(ClaimKind.EXTERNAL_TRAINING, _("My external training")),
+                                (ClaimKind.SELF_STUDY, _("Self-study")),
+                                (ClaimKind.ONLINE, _("Online hours"))], "form": form, "page": page, "query": query.urlencode(),
+        "category_names": names, "learning_tab": "claims:mine_default"})
+
+
+@login_required
+def mine_default(request):
+    return redirect("claims:mine", kind=ClaimKind.EXTERNAL_TRAINING)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new(request, kind):
+    kind = _kind(kind)
+    if request.user.institute_id is None:
+        raise Http404
+    categories = categories_for(request.user, kind, timezone.localdate().year)
+    form = ClaimForm(request.POST or None, request.FILES or None, categories=categories)
+    if request.method == "POST" and form.is_valid():
+        try:
+            claim_create(actor=request.user, kind=kind, data=_data(form), files=form.files_to_store(),
+                         submit=request.POST.get("action") == "submit")
+        except DomainError as exc:
+            _show(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("claims:mine", kind=kind)
+    return render(request, "claims/form.html", {
+        "form": form, "kind": kind, "kind_label": ClaimKind(kind).label, "claim": None,
+        "required": attachments_required(request.user), "learning_tab": "claims:mine_default"},
+        status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request, pk):
+    claim = Claim.objects.filter(pk=pk, owner=request.user).first()
+    if claim is None:
+        raise Http404
+    categories = categories_for(request.user, claim.kind, claim.year)
+    initial = {k: getattr(claim, k) for k in ("year", "name", "category", "subject", "start", "end",
+                                             "organiser", "contact", "contact_phone", "location",
+                                             "cost", "purpose", "content")}
+    initial["hours"] = f"{claim.minutes / 60:g}"
+    form = ClaimForm(request.POST or None, request.FILES or None, initial=initial, categories=categories)
+    if request.method == "POST" and claim.editable and form.is_valid():
+        try:
+            claim_update(actor=request.user, claim_id=claim.pk, data=_data(form),
+                         files=form.files_to_store(), remove_attachments=request.POST.getlist("remove"))
+            if request.POST.get("action") == "submit":
+                claim_submit(actor=request.user, claim_id=claim.pk)
+        except DomainError as exc:
+            _show(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("claims:mine", kind=claim.kind)
+    return render(request, "claims/form.html", {
+        "form": form, "kind": claim.kind, "kind_label": ClaimKind(claim.kind).label, "claim": claim,
+        "required": attachments_required(request.user), "learning_tab": "claims:mine_default"},
+        status=400 if form.errors else 200)
+
+
+@login_required
+def attachment(request, pk):
+    """A claim's file, for its owner or a reviewer whose scope holds the owner."""
+    item = Attachment.objects.select_related("claim").filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    allowed = item.claim.owner_id == request.user.pk
+    role = getattr(request, "admin_role", None)
+    if not allowed and role is not None and role.role in REVIEWERS:
+        allowed = people_in_scope(role).filter(pk=item.claim.owner_id).exists()
+    if not allowed:
+        raise Http404
+    path = claim_files.storage_dir() / item.stored_name
+    if not path.exists():
+        raise Http404
+    inline = request.GET.get("inline") == "1" and item.content_type in ("application/pdf", "image/jpeg",
+                                                                         "image/png")
+    response = FileResponse(path.open("rb"), as_attachment=not inline, filename=item.original_name,
+                            content_type=item.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- reviewers ------------------------------------------------------------------------------
+
+@admin_required(*REVIEWERS)
+@require_http_methods(["GET", "POST"])
+def review(request):
+    role = request.admin_role
+    if request.method == "POST":
+        ids = request.POST.getlist("ids")
+        approve = request.POST.get("action") == "approve"
+        try:
+            count = claims_decide(actor=request.user, role=role, claim_ids=ids, approve=approve,
+                                  reason=request.POST.get("reason", ""))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        except ValueError:
+            messages.error(request, _("Choose records first."))
+        else:
+            messages.success(request, (_("%(n)d approved.") if approve else _("%(n)d rejected.")) % {"n": count})
+        return redirect(request.get_full_path())
+    departments = list(departments_in_scope(role).order_by("path"))
+    form = ReviewFilterForm(request.GET or None, departments=departments,
+                            initial={"status": ClaimStatus.SUBMITTED})
+    claims = Claim.objects.none()
+    if not request.GET or form.is_valid():
+        data = form.cleaned_data if request.GET else {"status": ClaimStatus.SUBMITTED}
+        dept = next((d for d in departments if d.pk == data.get("department")), None)
+        claims = review_queue(role, kind=data.get("kind", ""), status=data.get("status", ""),
+                              year=data.get("year"), department=dept, q=data.get("q", ""))
+    if request.GET.get("export") == "xlsx":
+        return _export(claims)
+    page = Paginator(claims, 20).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "claims/review.html", {
+        "form": form, "page": page, "query": query.urlencode(), "flags": duplicate_flags(page.object_list)})
+
+
+def _export(claims):
+    rows = [(c.owner.real_name, c.owner.employee_no, c.get_kind_display(), c.year, c.name, c.category,
+             c.start, c.end, c.minutes / 60, c.organiser, c.location, c.get_status_display(),
+             c.reject_reason) for c in claims[:100_000]]
+    return xlsx_response("外部学习.xlsx", ["姓名", "员工编号", "类型", "年度", "培训名称", "培训类别", "开始时间",
+                                        "结束时间", "学时", "主办单位", "培训地点", "状态", "驳回原因"], rows)
+
+
+@admin_required(*REVIEWERS)
+@require_http_methods(["GET", "POST"])
+def review_detail(request, pk):
+    role = request.admin_role
+    claim = get_review_claim(role, pk)
+    if claim is None:
+        raise Http404
+    if request.method == "POST":
+        action = request.POST.get("action")
+        reason = request.POST.get("reason", "")
+        try:
+            if action == "approve":
+                claim_approve(actor=request.user, role=role, claim_id=claim.pk)
+            elif action == "reject":
+                claim_reject(actor=request.user, role=role, claim_id=claim.pk, reason=reason)
+            elif action == "revoke":
+                claim_revoke_approval(actor=request.user, role=role, claim_id=claim.pk, reason=reason)
+            else:
+                raise DomainError("invalid", _("Choose an action."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Done."))
+            return redirect(f"{reverse('claims:review')}")
+        return redirect("claims:review_detail", pk=claim.pk)
+    flags = duplicate_flags([claim])[claim.pk]
+    # The other claim is linked only where this role may see it; outside the scope the
+    # reviewer learns that a duplicate exists, not whose it is.
+    others = {c.pk: c for c in review_queue(role).filter(pk__in=[o for _k, o in flags])}
+    return render(request, "claims/review_detail.html", {
+        "claim": claim, "flags": [(k, others.get(o)) for k, o in flags],
+        "attachments": claim.attachments.all(), "events": claim.events.select_related("actor")})
+
+
+@admin_required(*REVIEWERS)
+@require_http_methods(["GET", "POST"])
+def on_behalf(request):
+    role = request.admin_role
+    form = OnBehalfForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        ident = (request.POST.get("person") or "").strip()
+        person = (people_in_scope(role).filter(login_name=ident.lower()).first()
+                  or people_in_scope(role).filter(employee_no=ident).first()) if ident else None
+        kind = request.POST.get("kind") if request.POST.get("kind") in ClaimKind.values else ClaimKind.EXTERNAL_TRAINING
+        if person is not None:
+            form = OnBehalfForm(request.POST, request.FILES,
+                                categories=categories_for(person, kind, timezone.localdate().year))
+        if form.is_valid():
+            if person is None:
+                form.add_error("person", _("No such person in your scope."))
+            else:
+                try:
+                    claim_create_on_behalf(actor=request.user, role=role, owner=person, kind=kind,
+                                           data=_data(form), files=form.files_to_store())
+                except DomainError as exc:
+                    _show(form, exc)
+                else:
+                    messages.success(request, _("Recorded and approved."))
+                    return redirect("claims:review")
+    return render(request, "claims/on_behalf.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@admin_required(*REVIEWERS)
+def import_template(request):
+    return xlsx_response("外部学习导入模板.xlsx", COLUMNS, [EXAMPLE])
+
+
+@admin_required(*REVIEWERS)
+@require_http_methods(["GET", "POST"])
+def import_view(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    ctx = {"form": form, "columns": COLUMNS}
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = claims_import(actor=request.user, role=request.admin_role, upload=form.cleaned_data["file"])
+        except DomainError as exc:
+            _show(form, exc)
+        else:
+            ctx["result"] = result
+            if result.errors:
+                ctx["errors_token"] = artifact_store(request, write_xlsx(["行号", "列", "错误"], result.errors),
+                                                     "外部学习导入错误.xlsx")
+    return render(request, "claims/import.html", ctx)
+
+
+@admin_required(Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN)
+@require_http_methods(["GET", "POST"])
+def windows(request):
+    role = request.admin_role
+    units = list(units_in_scope(role).filter(kind__in=[OrgKind.INSTITUTE, OrgKind.ACADEMY]).order_by("path"))
+    form = WindowForm(request.POST or None, units=units)
+    if request.method == "POST":
+        try:
+            if request.POST.get("close"):
+                window_close(actor=request.user, role=role, window_id=int(request.POST["close"]))
+                messages.success(request, _("The window is closed."))
+                return redirect("claims:windows")
+            if form.is_valid():
+                org = next(u for u in units if u.pk == form.cleaned_data["org"])
+                window_open(actor=request.user, role=role, org=org, year=form.cleaned_data["year"],
+                            opens_on=form.cleaned_data["opens_on"], closes_on=form.cleaned_data["closes_on"])
+                messages.success(request, _("The window is open."))
+                return redirect("claims:windows")
+        except DomainError as exc:
+            _show(form, exc)
+        except (ValueError, StopIteration):
+            raise Http404 from None
+    rows = SupplementaryWindow.objects.filter(org__path__startswith=role.org.path).select_related("org")
+    return render(request, "claims/windows.html", {"form": form, "windows": rows})
+

@@ -1,0 +1,223 @@
+"""The one settings module. Everything that differs between machines comes from the
+environment through the typed helpers in config.env; see docs/configuration.md."""
+
+from pathlib import Path
+
+from config.env import (
+    ImproperEnv,
+    database_from_url,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+    sqlite_database,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("XUESHI_VAR_DIR", str(BASE_DIR / "var")))
+# SQLite cannot create its directory, and a fresh clone has none: every command (migrate,
+# backup, a test subprocess) must find it there.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+XUESHI_ENV = env_choice("XUESHI_ENV", "development", {"development", "production"})
+PRODUCTION = XUESHI_ENV == "production"
+
+DEBUG = env_bool("XUESHI_DEBUG", default=not PRODUCTION)
+if PRODUCTION and DEBUG:
+    raise ImproperEnv("XUESHI_DEBUG must be off when XUESHI_ENV=production")
+
+if PRODUCTION:
+    SECRET_KEY = env_str("SECRET_KEY")
+    if len(SECRET_KEY) < 50:
+        raise ImproperEnv("SECRET_KEY must be at least 50 characters in production")
+else:
+    SECRET_KEY = env_str("SECRET_KEY", "development-only-key-" + "x" * 40)  # noqa: S105
+
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "ninja",
+    "django_tasks",
+    "django_tasks_db",
+    "core",
+    "orgs",
+    "accounts",
+    "ledger",
+    "claims",
+    "notifications",
+]
+
+MIDDLEWARE = [
+    "core.middleware.RequestSizeLimitMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.AccountStateMiddleware",
+    "core.middleware.DomainErrorMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "core.context_processors.shell",
+            ],
+        },
+    }
+]
+
+if "DATABASE_URL" in __import__("os").environ:
+    DATABASES = {"default": database_from_url(env_str("DATABASE_URL"))}
+else:
+    DATABASES = {"default": sqlite_database(str(VAR_DIR / "xueshi.sqlite3"))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.LoginNameEmailMobileBackend"]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "accounts.passwords.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 8}},
+    {"NAME": "accounts.passwords.MaximumLengthValidator"},
+    {"NAME": "accounts.passwords.NotKnownDefaultValidator"},
+    {"NAME": "accounts.passwords.NotPersonalValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+# Production serves the collected, hashed files (collectstatic); development and tests
+# serve straight from the apps' static folders.
+STATIC_ROOT = Path(env_str("XUESHI_STATIC_ROOT", str(BASE_DIR / "staticfiles"))) if PRODUCTION else None
+WHITENOISE_USE_FINDERS = not PRODUCTION
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(VAR_DIR / "uploads")}},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+# Uploaded files live outside the static tree and are only served through views that check
+# ownership and scope; MEDIA_URL is deliberately not routed.
+MEDIA_ROOT = VAR_DIR / "uploads"
+
+# Sessions: two weeks unless the browser closes; admin mode has its own shorter clock.
+SESSION_COOKIE_AGE = env_int("XUESHI_SESSION_AGE", 14 * 24 * 3600, minimum=300)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+HTTPS = env_bool("XUESHI_HTTPS", default=PRODUCTION)
+if HTTPS:
+    SECURE_SSL_REDIRECT = env_bool("XUESHI_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("XUESHI_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("XUESHI_HSTS_PRELOAD", default=True)
+    if not SECURE_HSTS_PRELOAD:
+        # An operator who opts out of the preload list has decided; do not nag.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Request bodies: uploads above this never reach a view (Django answers 400 / our handler
+# answers 413); individual limits per upload kind are enforced in the services.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+XUESHI_MAX_UPLOAD_BYTES = env_int("XUESHI_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1024)
+XUESHI_IMPORT_MAX_BYTES = env_int("XUESHI_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+XUESHI_IMPORT_MAX_ROWS = env_int("XUESHI_IMPORT_MAX_ROWS", 100_000, minimum=10)
+
+# Accounts policy (SPEC §1, ABUSE-CASES 1-5).
+XUESHI_INITIAL_PASSWORD_DAYS = env_int("XUESHI_INITIAL_PASSWORD_DAYS", 3, minimum=1)
+XUESHI_LOGIN_FAILURES_ALLOWED = env_int("XUESHI_LOGIN_FAILURES_ALLOWED", 5, minimum=1)
+XUESHI_LOGIN_COOLOFF_SECONDS = env_int("XUESHI_LOGIN_COOLOFF_SECONDS", 15 * 60, minimum=1)
+XUESHI_ADMIN_IDLE_SECONDS = env_int("XUESHI_ADMIN_IDLE_SECONDS", 30 * 60, minimum=60)
+XUESHI_ADMIN_MAX_SECONDS = env_int("XUESHI_ADMIN_MAX_SECONDS", 2 * 3600, minimum=60)
+XUESHI_KNOWN_DEFAULT_PASSWORDS = ["123456", "abcd1234", "12345678", "password", "xueshi123"]
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if "REDIS_URL" in __import__("os").environ:
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env_str("REDIS_URL"),
+    }
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "xueshi@localhost")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.locmem.EmailBackend"
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"()": "core.logging.EscapingFormatter",
+                             "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("XUESHI_LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}
+
+NINJA_PAGINATION_PER_PAGE = 50
+

@@ -1,0 +1,174 @@
+"""Load the demo academy (idempotent): 中国科学院 with a branch, three institutes with
+departments, about 300 staff with realistic names, and administrators of every level
+with known passwords (see `xueshi demo_logins`)."""
+
+import random
+from datetime import date
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import PostType, Role, User
+from accounts.services import (
+    admin_bootstrap,
+    password_change,
+    password_set_initial,
+    person_create,
+    reuse_password_hash,
+)
+from core import demodata
+from orgs.models import Org, OrgKind
+from orgs.services import org_create
+
+STAFF_PER_INSTITUTE = 100
+
+
+def demo_people() -> list[dict]:
+    """The fixed demo accounts: who they are and what to try with them."""
+    return [
+        {"login": "cas-admin", "name": "院人事局管理员", "role": Role.ACADEMY_ADMIN, "unit": "cas",
+         "try": "我的管理 → 院级管理员: every institute"},
+        {"login": "niaot", "name": "天光所管理员", "role": Role.INSTITUTE_ADMIN, "unit": "niaot",
+         "try": "我的管理 → 所级管理员: 人员管理, 机构管理, 操作日志"},
+        {"login": "imr", "name": "金属所管理员", "role": Role.INSTITUTE_ADMIN, "unit": "imr",
+         "try": "another institute: sees none of niaot"},
+        {"login": "cnic", "name": "网络中心管理员", "role": Role.INSTITUTE_ADMIN, "unit": "cnic",
+         "try": "another institute"},
+        {"login": "niaot-wangfang", "name": "王芳", "role": Role.DEPARTMENT_ADMIN,
+         "unit": "niaot/光学技术研究部", "try": "department admin: own department only"},
+        {"login": "niaot-zhaolei", "name": "赵磊", "role": Role.CLASS_ADMIN, "unit": "niaot",
+         "try": "class admin"},
+        {"login": "niaot-zhangsan", "name": "张三", "role": None, "unit": "niaot/光学技术研究部",
+         "try": "a learner: 我的学习, 个人设置"},
+    ]
+
+
+class Command(BaseCommand):
+    help = "Load the demo academy (safe to run again: it changes nothing the second time)."
+
+    def handle(self, *args, **options):
+        if Org.objects.filter(kind=OrgKind.ACADEMY, abbr="cas").exists():
+            self.stdout.write("The demo academy is already loaded; nothing changed.")
+            return
+        with transaction.atomic(), reuse_password_hash(demodata.DEMO_INITIAL_PASSWORD):
+            self._load()
+        self.stdout.write(self.style.SUCCESS(
+            f"Loaded the demo academy: {Org.objects.count()} units, {User.objects.count()} people."))
+
+    def _load(self):
+        rng = random.Random(2016)
+        academy = org_create(actor=None, kind=OrgKind.ACADEMY, name="中国科学院")
+        Org.objects.filter(pk=academy.pk).update(abbr="cas")
+        academy.abbr = "cas"
+        branch = org_create(actor=None, kind=OrgKind.BRANCH, name="沈阳分院", parent=academy)
+        units = {"cas": academy}
+        for spec in demodata.INSTITUTES:
+            parent = academy if spec["parent"] == "academy" else branch
+            institute = org_create(actor=None, kind=OrgKind.INSTITUTE, name=spec["name"],
+                                   parent=parent, abbr=spec["abbr"])
+            units[spec["abbr"]] = institute
+            for dept in spec["departments"]:
+                if isinstance(dept, tuple):
+                    parent_dept = units[f"{spec['abbr']}/{dept[0]}"]
+                    unit = org_create(actor=None, kind=OrgKind.DEPARTMENT, name=dept[1],
+                                      parent=parent_dept)
+                    units[f"{spec['abbr']}/{dept[0]}/{dept[1]}"] = unit
+                else:
+                    unit = org_create(actor=None, kind=OrgKind.DEPARTMENT, name=dept,
+                                      parent=institute)
+                    units[f"{spec['abbr']}/{dept}"] = unit
+
+        for person in demo_people():
+            unit = units[person["unit"]]
+            institute = unit.institute if unit.kind in (OrgKind.INSTITUTE, OrgKind.DEPARTMENT) else None
+            department = unit if unit.kind == OrgKind.DEPARTMENT else None
+            if person["role"] is None:
+                continue
+            admin_bootstrap(login_name=person["login"], real_name=person["name"],
+                            role=person["role"], org=unit, password=demodata.DEMO_PASSWORD,
+                            institute=institute, department=department)
+
+        today = timezone.localdate()
+        for spec in demodata.INSTITUTES:
+            institute = units[spec["abbr"]]
+            admin = User.objects.get(login_name=spec["abbr"])
+            role = admin.roles.get(role=Role.INSTITUTE_ADMIN)
+            departments = [u for key, u in units.items() if key.startswith(spec["abbr"] + "/")]
+            for n in range(STAFF_PER_INSTITUTE):
+                self._staff(rng, admin, role, institute, departments, n, spec, today)
+
+        niaot = units["niaot"]
+        admin = User.objects.get(login_name="niaot")
+        role = admin.roles.get(role=Role.INSTITUTE_ADMIN)
+        optics = units["niaot/光学技术研究部"]
+        zhangsan, _pw = person_create(actor=admin, role=role, real_name="张三", institute=niaot,
+                                      department=optics, employee_no="NIAOT-0001",
+                                      post_type=PostType.RESEARCH, hire_date=date(2012, 7, 1),
+                                      login_name="niaot-zhangsan")
+        password_change(user=zhangsan, old_password=demodata.DEMO_INITIAL_PASSWORD,
+                        new_password=demodata.DEMO_PASSWORD)
+        lisi, _pw = person_create(actor=admin, role=role, real_name="李四", institute=niaot,
+                                  department=units["niaot/机械与控制研究部"], employee_no="NIAOT-0002",
+                                  post_type=PostType.SUPPORT, hire_date=date(2018, 3, 1),
+                                  login_name="niaot-lisi")
+        # The demo's initial password must not expire before someone tries it.
+        password_set_initial(actor=admin, user=lisi, password=demodata.DEMO_INITIAL_PASSWORD,
+                             valid_days=3650)
+
+        self._hours(rng, academy, today)
+
+    def _hours(self, rng, academy, today):
+        """This year's and last year's rules, and hours for everybody: some meet the target,
+        some do not; 张三's last year is the archive example of seed 001."""
+        from ledger.services import ledger_credit, policy_seed_cas
+
+        for year in (today.year - 1, today.year):
+            policy_seed_cas(academy, year)
+        zhangsan = User.objects.get(login_name="niaot-zhangsan")
+        last = today.year - 1
+        seed001 = [("online", 10, date(last, 3, 1), "course", "online_platform", "标准、质量体系与“我”"),
+                   ("offline", 12 * 60, date(last, 5, 5), "project", "management", "干部教育培训工作条例培训"),
+                   ("offline", 32 * 60, date(last, 4, 6), "project", "short_course", "“Excel在实际工作中的高效应用”所级培训"),
+                   ("self_study", 48 * 60, date(last, 6, 1), "claim", "self_study", "在职自学：专业书籍")]
+        for n, (cls, minutes, start, kind, category, label) in enumerate(seed001):
+            ledger_credit(person=zhangsan, cap_class=cls, minutes=minutes, start=start, category=category,
+                          source_kind=kind, source_id=f"demo-001-{n}", source_label=label,
+                          details={"organiser": "沈阳分院" if n == 1 else "金属研究所"})
+        ledger_credit(person=zhangsan, cap_class="offline", minutes=16 * 60 + 10,
+                      start=date(today.year, 1, 15), category="short_course", source_kind="project",
+                      source_id="demo-zhangsan-now", source_label="SolidWorks软件系列培训",
+                      details={"place": "天光所办公楼二楼学术报告厅", "organiser": "国家天文台南京天文光学技术研究所"})
+        people = list(User.objects.filter(institute__isnull=False, hours_required=True)
+                      .exclude(login_name__in=["niaot-zhangsan", "niaot-lisi"]).order_by("pk"))
+        for person in people:
+            for year in (today.year - 1, today.year):
+                last_month = 12 if year < today.year else today.month
+                for k in range(rng.randint(1, 5)):
+                    cls = rng.choice(["offline", "offline", "offline", "online", "self_study"])
+                    month = rng.randint(1, last_month)
+                    ledger_credit(person=person, cap_class=cls, minutes=rng.choice([4, 8, 16, 24, 45]) * 60,
+                                  start=date(year, month, 1), source_kind="admin",
+                                  source_id=f"demo-{person.pk}-{year}-{k}",
+                                  source_label="演示数据", category="other" if cls == "offline" else "")
+
+    def _staff(self, rng, admin, role, institute, departments, n, spec, today):
+        if rng.random() < 0.04:
+            surname = rng.choice(demodata.COMPOUND_SURNAMES)
+        else:
+            surname = rng.choice(demodata.SURNAMES)
+        given = "".join(rng.choice(demodata.GIVEN) for _i in range(rng.choice([1, 2, 2])))
+        name = surname + given
+        email = None
+        if rng.random() < 0.3:
+            email = f"staff{n:03d}@{spec['email_domain']}"
+        mobile = f"139{rng.randrange(10**8):08d}" if rng.random() < 0.5 else None
+        if rng.random() < 0.05:
+            hire = date(today.year, rng.randint(1, max(today.month, 1)), 1)
+        else:
+            hire = date(rng.randint(1995, today.year - 1), rng.randint(1, 12), 1)
+        person_create(actor=admin, role=role, real_name=name, institute=institute,
+                      department=rng.choice(departments), email=email, mobile=mobile,
+                      employee_no=f"{spec['abbr'].upper()}-{n + 100:04d}",
+                      post_type=rng.choice([PostType.RESEARCH] * 3 + [PostType.MANAGEMENT, PostType.SUPPORT]),
+                      hire_date=hire, hours_required=rng.random() > 0.05)

@@ -1,0 +1,52 @@
+"""Menus assembled from the apps: each app may have a `menu.py` with ADMIN_MENU and
+LEARNING_MENU lists, so a new app adds its pages without editing core.
+
+An item: {"section": gettext_lazy(...), "label": gettext_lazy(...), "url": "app:name",
+"roles": {Role...} (admin menu only; empty = every admin role)}.
+"""
+
+from functools import cache
+from importlib import import_module
+
+from django.apps import apps
+from django.urls import NoReverseMatch, reverse
+
+
+@cache
+def _collect(name: str) -> list[dict]:
+    items = []
+    for config in apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.menu")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.menu":
+                raise
+            continue
+        items.extend(getattr(module, name, []))
+    return items
+
+
+def _resolved(items, role=None):
+    out = []
+    for item in items:
+        roles = item.get("roles") or set()
+        if role is not None and roles and role.role not in roles:
+            continue
+        try:
+            url = reverse(item["url"])
+        except NoReverseMatch:
+            continue
+        out.append({**item, "href": url})
+    return out
+
+
+def admin_menu(role) -> list[tuple[str, list[dict]]]:
+    """The admin menu for the role in use, grouped by section in declaration order."""
+    sections: dict[str, list[dict]] = {}
+    for item in _resolved(_collect("ADMIN_MENU"), role):
+        sections.setdefault(str(item["section"]), []).append(item)
+    return list(sections.items())
+
+
+def learning_menu() -> list[dict]:
+    return _resolved(_collect("LEARNING_MENU"))

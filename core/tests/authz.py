@@ -1,0 +1,684 @@
+"""The machinery of the authorization matrix (test_authz_matrix.py) and of the page crawl
+in test_security_headers.py.
+
+Endpoints are DISCOVERED, never listed: every URL pattern of the resolver (pages, the
+OpenAPI docs, Django's admin) and every operation of the ninja API's OpenAPI schema. A
+path parameter is filled from REGISTRY, which maps a parameter to a factory making real
+objects on each side of a scope line:
+
+    own      belongs to the niaot learner (cast.learner, department dept_a1)
+    peer     belongs to a niaot colleague in another department (cast.colleague, dept_b)
+    outside  belongs to the other institute (cast.outsider_learner, imr)
+    above    an org unit above every institute (the academy, the branch)
+
+Each acting role has the sides that lie outside its scope (ROLES). A new endpoint whose
+path parameter has no factory makes test_every_path_parameter_has_a_factory fail with a
+message saying what to register here: that is how endpoints landing later get covered.
+
+Every call runs inside a savepoint that is rolled back, and the client's cookies are put
+back afterwards, so calls cannot disturb one another (a POST that deactivates the
+learner does not log the learner out for the next call) and the state before each call is
+the same baseline snapshot.
+"""
+
+import copy
+import io
+import itertools
+import json
+import re
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import quote, urlencode
+
+from django.apps import apps
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RegexPattern, RoutePattern
+from django.utils import timezone
+
+API_PREFIX = "/api/v1/"
+ADMIN_PREFIX = "/django-admin/"
+SIDES = ("own", "peer", "outside", "above")
+
+# --- who acts ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    name: str
+    cast_attr: str | None  # the cast member acting; None = anonymous
+    admin_mode: bool  # enter admin mode with the person's (only) role
+    out_of_scope: frozenset  # sides this role must never reach
+
+
+ROLES = (
+    RoleSpec("anonymous", None, False, frozenset(SIDES)),
+    RoleSpec("learner", "learner", False, frozenset({"peer", "outside", "above"})),
+    # dept_admin governs dept_a (and dept_a1 below it), not dept_b.
+    RoleSpec("department_admin", "dept_admin", True, frozenset({"peer", "outside", "above"})),
+    RoleSpec("institute_admin", "institute_admin", True, frozenset({"outside", "above"})),
+    RoleSpec("class_admin", "class_admin", True, frozenset({"outside", "above"})),
+    RoleSpec("academy_admin", "academy_admin", True, frozenset()),
+    RoleSpec("outsider_admin", "outsider_admin", True, frozenset({"own", "peer", "above"})),
+)
+ROLE_BY_NAME = {r.name: r for r in ROLES}
+SIDE_PERSON = {"own": "learner", "peer": "colleague", "outside": "outsider_learner"}
+
+# Anonymous may get a 2xx only from these (login forms, token obtain, language switch,
+# the API description). Keys: URL names for routes, "METHOD /path" for API operations.
+ANONYMOUS_ALLOWED = {
+    "accounts:login", "set_language", "api:openapi-json", "api:openapi-view", "admin:login",
+    "POST /api/v1/auth/tokens",
+}
+# Django admin routes anyone may reach: its login form, and logging out (which ends
+# only the caller's own session and grants nothing).
+ADMIN_OPEN = {"admin:login", "admin:logout"}
+# Routes under /api/v1/ that are not operations of the schema.
+API_META_ROUTES = {"api:openapi-json", "api:openapi-view", "api:api-root"}
+
+# --- factories -----------------------------------------------------------------------------
+
+
+@dataclass
+class Factory:
+    """Makes values for one kind of path parameter. `make(world, side)` returns a list of
+    values for that side ([] when the side has no such object); an unscoped factory is
+    called with side None and its values sit on no side (a kind, a year). An owner-only
+    object (a notification, a token, a learner's own claim page) is in scope for its owner
+    alone, whatever the admin scope says."""
+
+    name: str
+    make: Callable
+    unscoped: bool = False
+    owner_only: bool = False
+
+
+REGISTRY: dict[str, Factory] = {}
+
+
+def register(factory: Factory, *keys: str) -> Factory:
+    """Keys are "<url name>:<param>" ("claims:edit:pk", "api:<operationId>:<param>") or a
+    bare parameter name that means the same object everywhere ("person_id")."""
+    for key in keys:
+        if key in REGISTRY:
+            raise ValueError(f"{key} is registered twice")
+        REGISTRY[key] = factory
+    return factory
+
+
+def factory_for(endpoint_name: str, param: str) -> Factory | None:
+    return REGISTRY.get(f"{endpoint_name}:{param}") or REGISTRY.get(param)
+
+
+def _person(world, side):
+    return world.person(side)
+
+
+def _people(world, side):
+    person = _person(world, side)
+    return [person.pk] if person else []
+
+
+def _orgs(world, side):
+    c = world.cast
+    units = {"own": [c.dept_a1], "peer": [c.dept_b], "outside": [c.imr_dept, c.imr],
+             "above": [c.academy, c.branch]}[side]
+    return [u.pk for u in units]
+
+
+def _role_assignments(world, side):
+    person = _person(world, side)
+    if person is None:
+        return []
+
+    def make():
+        from accounts.models import Role
+        from accounts.tests.factories import grant
+
+        return grant(person, Role.DEPARTMENT_ADMIN, person.department)
+
+    return [world.memo(("role", side), make).pk]
+
+
+def _api_tokens(world, side):
+    person = _person(world, side)
+    if person is None:
+        return []
+
+    def make():
+        from accounts.services import token_create
+
+        return token_create(user=person, name=f"authz {side}")[0]
+
+    return [world.memo(("token", side), make).pk]
+
+
+def _kinds(world, side):
+    from claims.models import ClaimKind
+
+    return list(ClaimKind.values)
+
+
+def _years(world, side):
+    return [timezone.localdate().year]
+
+
+def _artifact_tokens(world, side):
+    # Artifacts belong to the session that made them; a token this session never made
+    # must be a 404 for everybody.
+    return ["authz-not-this-sessions-artifact"]
+
+
+register(Factory("person", _people), "person_id", "accounts:staff_edit:pk",
+         "accounts:staff_deactivate:pk", "accounts:staff_reactivate:pk",
+         "accounts:staff_reset_password:pk", "accounts:staff_role_grant:pk",
+         "accounts:staff_role_revoke:pk", "ledger:person_archive:pk", "ledger:person_entries:pk",
+         "ledger:person_credit:pk", "ledger:entry_reverse:pk")
+register(Factory("role assignment", _role_assignments), "accounts:staff_role_revoke:role_pk")
+register(Factory("org unit", _orgs), "org_id", "orgs:edit:pk")
+register(Factory("api token", _api_tokens, owner_only=True), "token_id")
+register(Factory("year", _years, unscoped=True), "year")
+register(Factory("artifact token", _artifact_tokens, unscoped=True), "accounts:artifact:token")
+
+if apps.is_installed("ledger"):
+    def _entries(world, side):
+        person = _person(world, side)
+        if person is None:
+            return []
+
+        def make():
+            from ledger.services import ledger_credit
+
+            return ledger_credit(person=person, cap_class="offline", minutes=90,
+                                 start=date(timezone.localdate().year, 1, 15),
+                                 source_kind="admin", source_id=f"authz-{side}",
+                                 source_label=f"Authz{side.title()}Entry")[0]
+
+        return [world.memo(("entry", side), make).pk]
+
+    register(Factory("ledger entry", _entries), "entry_id", "ledger:entry_reverse:entry_pk")
+
+if apps.is_installed("claims"):
+    def _claims_of(world, side):
+        """A draft and a submitted claim (with a PDF attachment) of the side's person: a
+        submitted one, so that a missing scope check on approve/reject would succeed
+        (and be seen) instead of failing with 409 for an unrelated reason."""
+        person = _person(world, side)
+        if person is None:
+            return None
+
+        def make():
+            from django.core.files.uploadedfile import SimpleUploadedFile
+
+            from claims.services import claim_create
+            from claims.tests.helpers import PDF, claim_data
+
+            name = f"Authz{side.title()}Claim"
+            draft = claim_create(actor=person, kind="external_training",
+                                 data=claim_data(name=name + "Draft"))
+            submitted = claim_create(
+                actor=person, kind="external_training", data=claim_data(name=name),
+                files=[SimpleUploadedFile(f"{name}.pdf", PDF, content_type="application/pdf")],
+                submit=True)
+            return draft, submitted
+
+        return world.memo(("claims", side), make)
+
+    def _claims(world, side):
+        pair = _claims_of(world, side)
+        return [c.pk for c in pair] if pair else []
+
+    def _attachments(world, side):
+        pair = _claims_of(world, side)
+        return [pair[1].attachments.get().pk] if pair else []
+
+    claim = register(Factory("claim", _claims), "claim_id", "claims:review_detail:pk")
+    # The learner's own-claim pages and operations: only the owner, never an admin.
+    register(Factory("own claim", _claims, owner_only=True), "claims:edit:pk",
+             "api:claims_api_get:claim_id", "api:claims_api_update:claim_id",
+             "api:claims_api_submit:claim_id")
+    register(Factory("attachment", _attachments), "attachment_id", "claims:attachment:pk")
+    register(Factory("claim kind", _kinds, unscoped=True), "claims:mine:kind",
+             "claims:new:kind")
+
+if apps.is_installed("notifications"):
+    def _notifications(world, side):
+        person = _person(world, side)
+        if person is None:
+            return []
+
+        def make():
+            from notifications.services import notify
+
+            return notify(recipients=[person], kind="authz.test",
+                          title=f"Authz{side.title()}Notice")[0]
+
+        return [world.memo(("notification", side), make).pk]
+
+    register(Factory("notification", _notifications, owner_only=True), "notification_id",
+             "notifications:read:pk")
+
+# Strings that identify each side's data; none may appear in anything a role outside that
+# side's scope receives (lists, exports, error pages, JSON).
+MARKERS = {
+    "own": ("张三", "AuthzOwn"),
+    "peer": ("李四", "AuthzPeer"),
+    "outside": ("孙七", "金属所管理员", "AuthzOutside"),
+    "above": (),
+}
+
+# --- endpoints -----------------------------------------------------------------------------
+
+
+@dataclass
+class Endpoint:
+    surface: str  # "page", "api" or "admin"
+    name: str  # URL name ("accounts:staff_edit") or "api:<operationId>"
+    template: str  # "/manage/staff/{pk}/"
+    params: tuple[str, ...]
+    methods: tuple[str, ...]
+    allow_key: str = ""  # key into ANONYMOUS_ALLOWED
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.template}"
+
+
+_CONVERTER = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>\w+)>")
+_REGEX_GROUP = re.compile(r"\(\?P<(\w+)>(?:[^()]|\([^()]*\))*\)")
+
+
+def _template_of(pattern) -> str:
+    if isinstance(pattern, RoutePattern):
+        return _CONVERTER.sub(lambda m: "{" + m.group("name") + "}", str(pattern))
+    if isinstance(pattern, RegexPattern):
+        text = _REGEX_GROUP.sub(lambda m: "{" + m.group(1) + "}", pattern.regex.pattern)
+        return text.replace("^", "").replace("$", "").replace("\\", "")
+    raise TypeError(f"unknown URL pattern type {type(pattern)}")
+
+
+def walk_routes() -> Iterator[tuple[str, str, URLPattern]]:
+    """(template, qualified name, pattern) for every URL pattern, recursively."""
+
+    def walk(patterns, prefix, namespaces):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = namespaces + ((p.namespace,) if p.namespace else ())
+                yield from walk(p.url_patterns, prefix + _template_of(p.pattern), ns)
+            else:
+                name = ":".join(namespaces + (p.name or "<unnamed>",))
+                yield "/" + prefix + _template_of(p.pattern), name, p
+
+    yield from walk(get_resolver().url_patterns, "", ())
+
+
+def _params(template: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\{(\w+)\}", template))
+
+
+def api_schema() -> dict:
+    from config.api import api
+
+    return api.get_openapi_schema()
+
+
+def discover() -> list[Endpoint]:
+    """Every page route, every Django-admin route and every API operation."""
+    endpoints = []
+    for template, name, _pattern in walk_routes():
+        if template.startswith(ADMIN_PREFIX):
+            surface = "admin"
+        elif template.startswith(API_PREFIX) and name not in API_META_ROUTES:
+            continue  # operations come from the schema, with their methods
+        else:
+            surface = "page"
+        endpoints.append(Endpoint(surface, name, template, _params(template), ("GET", "POST"),
+                                  allow_key=name))
+    for path, operations in api_schema()["paths"].items():
+        for method, op in operations.items():
+            params = tuple(p["name"] for p in op.get("parameters", []) if p["in"] == "path")
+            endpoints.append(Endpoint("api", f"api:{op['operationId']}", path, params,
+                                      (method.upper(),), allow_key=f"{method.upper()} {path}"))
+    return endpoints
+
+
+def api_routes_outside_schema() -> list[str]:
+    """Routes under /api/v1/ that no schema operation describes (should be none)."""
+    paths = set(api_schema()["paths"])
+    return sorted(f"{name} {template}" for template, name, _p in walk_routes()
+                  if template.startswith(API_PREFIX) and name not in API_META_ROUTES
+                  and template not in paths)
+
+
+def missing_factories(endpoints: list[Endpoint]) -> list[str]:
+    problems = []
+    for ep in endpoints:
+        if ep.surface == "admin":
+            continue  # Django admin internals: superusers only, see admin_placeholder()
+        for param in ep.params:
+            if factory_for(ep.name, param) is None:
+                problems.append(
+                    f"path parameter '{param}' of {ep.label} has no factory: register one in "
+                    f"core/tests/authz.py under '{ep.name}:{param}' (or '{param}' if the "
+                    f"name means the same object everywhere) that returns the id of an object "
+                    f"in the niaot scope and one outside it (imr), so the authorization "
+                    f"matrix can call this endpoint.")
+    return problems
+
+
+def admin_placeholder(param: str) -> str:
+    """Values for Django-admin route parameters (no cast role is staff; every such URL
+    must refuse them whatever the object)."""
+    return {"app_label": "accounts", "object_id": "1", "content_type_id": "1",
+            "url": "no-such-page/"}.get(param, "1")
+
+
+# --- the world the matrix acts in ----------------------------------------------------------
+
+
+@dataclass
+class Binding:
+    param: str
+    value: object
+    side: str | None
+    owner_only: bool
+
+
+@dataclass
+class Case:
+    endpoint: Endpoint
+    method: str
+    url: str
+    bindings: tuple[Binding, ...]
+    spoofed: bool = False
+
+    @property
+    def sides(self) -> set[str]:
+        return {b.side for b in self.bindings if b.side}
+
+    def out_of_scope_for(self, role: RoleSpec) -> bool:
+        if self.endpoint.surface == "admin" and self.endpoint.name not in ADMIN_OPEN:
+            return True  # no role of the cast is staff: the Django admin is for operators
+        for b in self.bindings:
+            if b.side is None:
+                continue
+            if b.owner_only:
+                if not (role.name == "learner" and b.side == "own"):
+                    return True
+            elif b.side in role.out_of_scope:
+                return True
+        return False
+
+
+@dataclass
+class Finding:
+    role: str
+    method: str
+    url: str
+    endpoint: str
+    problem: str
+
+    def __str__(self):
+        return f"[{self.role}] {self.method} {self.url} ({self.endpoint}): {self.problem}"
+
+
+@dataclass
+class Stats:
+    endpoints: set = field(default_factory=set)
+    roles: set = field(default_factory=set)
+    cases: int = 0
+    out_of_scope: int = 0
+
+
+class _Rollback(Exception):
+    pass
+
+
+class World:
+    """The cast plus one object per side and parameter kind, and a logged-in client per
+    role (in admin mode where the role has one)."""
+
+    def __init__(self, cast):
+        self.cast = cast
+        self._memo = {}
+        self.clients: dict[str, Client] = {}
+
+    def memo(self, key, make):
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+    def person(self, side):
+        attr = SIDE_PERSON.get(side)
+        return getattr(self.cast, attr) if attr else None
+
+    def prepare(self, endpoints: list[Endpoint], roles=ROLES) -> None:
+        """Create every object the endpoints need (before any client logs in, so admin
+        mode sees the final roles), then log the roles in."""
+        from conftest import enter_admin, login
+
+        for ep in endpoints:
+            for param in ep.params:
+                fac = factory_for(ep.name, param)
+                if fac is None or ep.surface == "admin":
+                    continue
+                for side in (None,) if fac.unscoped else SIDES:
+                    fac.make(self, side)
+        for role in roles:
+            client = Client()
+            user = getattr(self.cast, role.cast_attr) if role.cast_attr else None
+            if user is not None:
+                if role.admin_mode:
+                    enter_admin(client, user)
+                else:
+                    login(client, user)
+            self.clients[role.name] = client
+
+    def cases(self, ep: Endpoint, *, sides=SIDES) -> Iterator[Case]:
+        """Every combination of values of the endpoint's parameters: for a route with two
+        object parameters this includes the mixed ones (niaot person + imr entry)."""
+        choices = []
+        for param in ep.params:
+            if ep.surface == "admin":
+                choices.append([Binding(param, admin_placeholder(param), None, False)])
+                continue
+            fac = factory_for(ep.name, param)
+            if fac is None:
+                raise LookupError(missing_factories([ep])[0])
+            if fac.unscoped:
+                choices.append([Binding(param, v, None, False) for v in fac.make(self, None)])
+            else:
+                choices.append([Binding(param, v, side, fac.owner_only)
+                                for side in sides for v in fac.make(self, side)])
+        for combo in itertools.product(*choices):
+            url = ep.template
+            for b in combo:
+                url = url.replace("{" + b.param + "}", quote(str(b.value), safe=""))
+            for method in ep.methods:
+                yield Case(ep, method, url, tuple(combo))
+
+    def spoof_query(self, role: RoleSpec) -> str:
+        """Org and person filters pointing outside the role's scope, under every name a
+        list or export might read."""
+        c = self.cast
+        side = next((s for s in ("outside", "peer", "own") if s in role.out_of_scope), None)
+        if side is None:
+            return ""
+        person = self.person(side)
+        dept, inst = person.department, person.institute
+        query = {}
+        for key in ("institute", "institute_id", "org", "org_id", "unit", "root"):
+            query[key] = inst.pk
+        for key in ("department", "department_id", "dept"):
+            query[key] = dept.pk
+        for key in ("person", "person_id", "owner", "owner_id", "user", "user_id", "staff"):
+            query[key] = person.pk
+        query["q"] = ""
+        del c
+        return urlencode(query)
+
+
+def call(client: Client, case: Case, surface: str):
+    method = case.method
+    if surface == "api" and method in ("POST", "PUT", "PATCH"):
+        return client.generic(method, case.url, b"{}", content_type="application/json")
+    if method == "GET":
+        return client.get(case.url)
+    if method == "POST":
+        return client.post(case.url, {})
+    return client.generic(method, case.url)
+
+
+def body_text(response) -> str:
+    """What a person would read in the response: HTML/text as is, JSON re-encoded without
+    \\u escapes, an Excel export's cell values."""
+    if getattr(response, "streaming", False):
+        raw = b"".join(response.streaming_content)
+    else:
+        raw = response.content
+    # No response.close() here: the test client has closed it already (after iterating, for
+    # streams) with close_old_connections detached. Closing again sends request_finished,
+    # whose handler drops the PostgreSQL connection inside the test's transaction.
+    ctype = response.get("Content-Type", "")
+    if "spreadsheetml" in ctype:
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(io.BytesIO(raw), read_only=True)
+        except Exception:  # noqa: BLE001 — an unreadable export is itself reported below
+            return "<unreadable xlsx>"
+        return "\n".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True)
+                         for v in row if v is not None)
+    text = raw.decode("utf-8", errors="replace")
+    if "json" in ctype:
+        try:
+            return json.dumps(json.loads(text), ensure_ascii=False)
+        except ValueError:
+            return text
+    return text
+
+
+# Rows that legitimately change on a request that changes nothing: the session store and
+# last-use clocks.
+_VOLATILE_MODELS = {"sessions.Session"}
+_VOLATILE_FIELDS = {"accounts.User.last_login", "accounts.ApiToken.last_used_at",
+                    "accounts.ApiToken.admin_last"}
+
+
+def snapshot() -> dict[str, list]:
+    """Every row of every model (the test database is small), ordered by pk."""
+    data = {}
+    for model in apps.get_models():
+        meta = model._meta
+        if meta.proxy or not meta.managed or meta.label in _VOLATILE_MODELS:
+            continue
+        fields = [f.attname for f in meta.concrete_fields
+                  if f"{meta.label}.{f.attname}" not in _VOLATILE_FIELDS]
+        data[meta.label] = list(model._base_manager.order_by("pk").values_list(*fields))
+    return data
+
+
+def diff(before: dict, after: dict) -> list[str]:
+    changed = []
+    for label, rows in before.items():
+        if after.get(label) != rows:
+            n, m = len(rows), len(after.get(label, []))
+            changed.append(f"{label} ({n}→{m} rows)" if n != m else f"{label} (rows changed)")
+    return changed
+
+
+_OK_OUT_OF_SCOPE = {400, 401, 403, 404, 405, 409, 413, 422}
+_REDIRECT_OK = ("/login/", "/manage/enter/", "/me/password/", "/django-admin/login/")
+
+
+class Runner:
+    """Runs cases as roles and collects findings (never stops at the first)."""
+
+    def __init__(self, world: World, stats: Stats | None = None,
+                 inspect: Callable | None = None):
+        self.world = world
+        self.stats = stats or Stats()
+        self.inspect = inspect
+        self.findings: list[Finding] = []
+        self.baseline = snapshot()
+
+    def run(self, case: Case, role: RoleSpec) -> None:
+        client = self.world.clients[role.name]
+        ep = case.endpoint
+        checked = role.name == "anonymous" or case.out_of_scope_for(role)
+        self.stats.endpoints.add(ep.label)
+        self.stats.roles.add(role.name)
+        self.stats.cases += 1
+        self.stats.out_of_scope += checked
+
+        def report(problem):
+            self.findings.append(Finding(role.name, case.method, case.url, ep.name, problem))
+
+        cookies = copy.deepcopy(client.cookies)
+        try:
+            with transaction.atomic():
+                try:
+                    response = call(client, case, ep.surface)
+                except Exception as exc:  # noqa: BLE001 — every exception is a finding
+                    head = "".join(traceback.format_exception(exc)[-3:]).strip()
+                    report(f"raised {type(exc).__name__} (a 500): {head}")
+                    raise _Rollback from None
+                status = response.status_code
+                text = body_text(response)
+                if status >= 500:
+                    report(f"status {status}")
+                if role.name == "anonymous":
+                    if 200 <= status < 300 and ep.allow_key not in ANONYMOUS_ALLOWED:
+                        report(f"anonymous got {status}")
+                elif checked:
+                    self._check_out_of_scope(case, response, status, report)
+                self._check_markers(role, text, report)
+                if checked:
+                    changed = diff(self.baseline, snapshot())
+                    if changed:
+                        report(f"status {status} and the database changed: {', '.join(changed)}")
+                if self.inspect is not None:
+                    self.inspect(case, role, response, text)
+                raise _Rollback
+        except _Rollback:
+            pass
+        finally:
+            client.cookies = cookies
+
+    @staticmethod
+    def _check_out_of_scope(case, response, status, report):
+        sides = ",".join(sorted(case.sides))
+        if 200 <= status < 300:
+            report(f"{status} on an object outside the role's scope (sides {sides})")
+        elif 300 <= status < 400:
+            target = response.get("Location", "")
+            if not target.startswith(_REDIRECT_OK):
+                report(f"{status} → {target} on an object outside the role's scope "
+                       f"(sides {sides}); expected 404/403")
+        elif status not in _OK_OUT_OF_SCOPE:
+            report(f"unexpected status {status} outside the role's scope (sides {sides})")
+
+    @staticmethod
+    def _check_markers(role, text, report):
+        for side in role.out_of_scope:
+            for marker in MARKERS[side]:
+                if marker in text:
+                    report(f"the response shows {marker!r}, data of the {side} side, which is "
+                           f"outside this role's scope")
+
+    def run_all(self, endpoints: list[Endpoint], roles=ROLES, *, spoof: bool = False) -> None:
+        for ep in endpoints:
+            for case in self.world.cases(ep):
+                for role in roles:
+                    self.run(case, role)
+            if spoof and not ep.params and "GET" in ep.methods:
+                for role in roles:
+                    query = self.world.spoof_query(role)
+                    if role.name == "anonymous" or not query:
+                        continue
+                    for extra in ("", "&export=xlsx&format=xlsx"):
+                        url = f"{ep.template}?{query}{extra}"
+                        self.run(Case(ep, "GET", url, (), spoofed=True), role)

@@ -1,0 +1,56 @@
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Role, RoleAssignment, User
+from accounts.services import authenticate_with_throttle
+from core.demodata import DEMO_INITIAL_PASSWORD, DEMO_PASSWORD
+from orgs.models import Org, OrgKind
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_loads_the_academy_once(capsys):
+    call_command("seed_demo")
+    people = User.objects.count()
+    names = set(User.objects.values_list("login_name", flat=True))
+    assert 290 <= people <= 320
+    assert Org.objects.filter(kind=OrgKind.INSTITUTE).count() == 3
+    assert {r.role for r in RoleAssignment.objects.all()} == set(Role.values)
+    assert User.objects.filter(hours_required=False).exists()
+    assert User.objects.exclude(email=None).exists() and User.objects.filter(email=None).exists()
+    # Login names follow the rules: emails, or <abbr>-<pinyin>.
+    sample = User.objects.filter(email=None, institute__abbr="imr").exclude(login_name="imr").first()
+    assert sample.login_name.startswith("imr-") and sample.login_name.isascii()
+    call_command("seed_demo")
+    assert User.objects.count() == people
+    assert set(User.objects.values_list("login_name", flat=True)) == names
+    assert "already loaded" in capsys.readouterr().out
+
+
+def test_demo_logins_work():
+    call_command("seed_demo")
+    for login in ("cas-admin", "niaot", "imr", "niaot-wangfang", "niaot-zhaolei", "niaot-zhangsan"):
+        user = authenticate_with_throttle(identifier=login, password=DEMO_PASSWORD, ip="127.0.0.1")
+        assert not user.password_is_initial, login
+    lisi = authenticate_with_throttle(identifier="niaot-lisi", password=DEMO_INITIAL_PASSWORD,
+                                      ip="127.0.0.1")
+    assert lisi.password_is_initial
+
+
+def test_demo_logins_command_prints_them(capsys):
+    call_command("demo_logins")
+    out = capsys.readouterr().out
+    assert "cas-admin" in out and DEMO_PASSWORD in out and "niaot-lisi" in out
+
+
+def test_demo_hours_include_the_seed_001_archive():
+    from django.utils import timezone
+
+    from ledger.queries import archive_for, year_progress
+
+    call_command("seed_demo")
+    zhangsan = User.objects.get(login_name="niaot-zhangsan")
+    last = timezone.localdate().year - 1
+    archive = archive_for(zhangsan, (last, 1), (last, 12))
+    assert (archive.total, archive.effective) == (92 * 60 + 10, 54 * 60 + 10)
+    assert year_progress(zhangsan, last + 1).effective_minutes == 16 * 60 + 10

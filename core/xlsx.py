@@ -1,0 +1,199 @@
+"""Safe Excel in and out, for every import and export of the project.
+
+Reading (python-calamine) happens only after the upload has passed cheap checks that
+need no parsing: its size, that it is a zip with the parts of a workbook, that no part
+inflates absurdly (zip bombs), that no XML part declares a DOCTYPE or ENTITY (XML bombs)
+and that the sheet's declared dimension is not above the row limit.
+
+Writing (XlsxWriter) stores every string as a string cell, so text starting with =, +,
+-, @ stays text and never becomes a formula (ABUSE-CASES 25).
+"""
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError, ErrorCode
+
+MAX_UNCOMPRESSED = 200 * 1024 * 1024
+MAX_RATIO = 200
+_DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"')
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class Sheet:
+    headers: list[str]
+    rows: list[tuple[int, dict]]  # (row number as Excel shows it, {header: value})
+
+
+def _bad(message) -> DomainError:
+    return DomainError(ErrorCode.BAD_FILE, message, field="file")
+
+
+def check_workbook(upload, *, max_bytes: int | None = None, max_rows: int | None = None) -> bytes:
+    """Refuse what must not be parsed; return the file's bytes."""
+    max_bytes = max_bytes or settings.XUESHI_IMPORT_MAX_BYTES
+    max_rows = max_rows or settings.XUESHI_IMPORT_MAX_ROWS
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes:
+        raise DomainError(ErrorCode.TOO_LARGE, _("The file is larger than %(mb)s MB.")
+                          % {"mb": max_bytes // (1024 * 1024) or 1}, field="file")
+    if size == 0:
+        raise _bad(_("The file is empty."))
+    data = upload.read(max_bytes + 1) if hasattr(upload, "read") else bytes(upload)
+    if len(data) > max_bytes:
+        raise DomainError(ErrorCode.TOO_LARGE, _("The file is larger than %(mb)s MB.")
+                          % {"mb": max_bytes // (1024 * 1024) or 1}, field="file")
+    if not data:
+        raise _bad(_("The file is empty."))
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise _bad(_("This is not an Excel (.xlsx) file."))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            names = {i.filename for i in infos}
+            if "[Content_Types].xml" not in names or not any(
+                    n.startswith("xl/worksheets/") for n in names):
+                raise _bad(_("This is not an Excel (.xlsx) file."))
+            total = 0
+            for info in infos:
+                total += info.file_size
+                ratio = info.file_size / max(info.compress_size, 1)
+                if total > MAX_UNCOMPRESSED or (info.file_size > 1024 * 1024 and ratio > MAX_RATIO):
+                    raise _bad(_("The file expands to an implausible size and was refused."))
+            for info in infos:
+                if not info.filename.endswith((".xml", ".rels")):
+                    continue
+                with archive.open(info) as part:
+                    head = part.read(4096)
+                if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+                    raise _bad(_("The file contains XML declarations that are not allowed."))
+                if info.filename.startswith("xl/worksheets/"):
+                    match = _DIMENSION.search(head)
+                    if match and int(match.group(1)) > max_rows + 1:
+                        raise DomainError(ErrorCode.TOO_LARGE,
+                                          _("The file has more than %(n)d rows.") % {"n": max_rows},
+                                          field="file")
+    except zipfile.BadZipFile:
+        raise _bad(_("This is not an Excel (.xlsx) file.")) from None
+    return data
+
+
+def _cell(value):
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def read_sheet(upload, *, required: list[str], optional: list[str] = (),
+               max_bytes: int | None = None, max_rows: int | None = None) -> Sheet:
+    """The first sheet as header → value dicts. Headers are matched exactly after
+    trimming; missing required headers and unknown headers are one clear error."""
+    from python_calamine import CalamineWorkbook
+
+    max_rows = max_rows or settings.XUESHI_IMPORT_MAX_ROWS
+    data = check_workbook(upload, max_bytes=max_bytes, max_rows=max_rows)
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = book.get_sheet_by_index(0)
+        if sheet.height > max_rows + 1:
+            raise DomainError(ErrorCode.TOO_LARGE,
+                              _("The file has more than %(n)d rows.") % {"n": max_rows}, field="file")
+        table = sheet.to_python(skip_empty_area=False)
+    except DomainError:
+        raise
+    except Exception:  # calamine raises its own error types for broken workbooks
+        raise _bad(_("The Excel file could not be read.")) from None
+    if not table:
+        raise _bad(_("The file has no header row."))
+    headers = [str(h).strip() for h in table[0]]
+    while headers and not headers[-1]:
+        headers.pop()
+    missing = [h for h in required if h not in headers]
+    unknown = [h for h in headers if h and h not in required and h not in optional]
+    if missing or unknown or len(set(headers)) != len(headers):
+        parts = []
+        if missing:
+            parts.append(_("missing columns: %(c)s") % {"c": "、".join(missing)})
+        if unknown:
+            parts.append(_("unknown columns: %(c)s") % {"c": "、".join(unknown)})
+        if len(set(headers)) != len(headers):
+            parts.append(_("a column appears twice"))
+        raise DomainError(ErrorCode.IMPORT_ERRORS,
+                          _("The columns do not match the template (%(p)s).") % {"p": "; ".join(parts)},
+                          field="file")
+    rows = []
+    for index, raw in enumerate(table[1:], start=2):
+        values = {h: _cell(raw[i]) if i < len(raw) else "" for i, h in enumerate(headers)}
+        if all(v in ("", None) for v in values.values()):
+            continue
+        rows.append((index, values))
+    if len(rows) > max_rows:
+        raise DomainError(ErrorCode.TOO_LARGE, _("The file has more than %(n)d rows.")
+                          % {"n": max_rows}, field="file")
+    return Sheet(headers=headers, rows=rows)
+
+
+def parse_date(value) -> date | None:
+    """Excel date cells, 2024-03-01, 2024/3/1, 2024.3.1 → date; '' → None."""
+    if value in ("", None):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text)
+    if not match:
+        raise ValueError(text)
+    return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+
+
+def write_xlsx(headers: list[str], rows, *, sheet_name: str = "Sheet1") -> bytes:
+    """A workbook with one sheet. Strings are always written as text cells."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False, "strings_to_numbers": False})
+    sheet = book.add_worksheet(sheet_name[:31])
+    bold = book.add_format({"bold": True})
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    for col, header in enumerate(headers):
+        sheet.write_string(0, col, str(header), bold)
+        sheet.set_column(col, col, max(10, min(40, len(str(header)) * 2 + 4)))
+    for r, row in enumerate(rows, start=1):
+        for col, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                sheet.write_string(r, col, _("Yes") if value else _("No"))
+            elif isinstance(value, (int, float)):
+                sheet.write_number(r, col, value)
+            elif isinstance(value, datetime):
+                sheet.write_string(r, col, value.strftime("%Y-%m-%d %H:%M"))
+            elif isinstance(value, date):
+                sheet.write_datetime(r, col, datetime(value.year, value.month, value.day),
+                                     date_format)
+            else:
+                sheet.write_string(r, col, str(value))
+    book.close()
+    return buffer.getvalue()
+
+
+def xlsx_response(filename: str, headers: list[str], rows, *, sheet_name: str = "Sheet1") -> HttpResponse:
+    response = HttpResponse(write_xlsx(headers, rows, sheet_name=sheet_name), content_type=XLSX_TYPE)
+    from django.utils.encoding import escape_uri_path
+
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{escape_uri_path(filename)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,246 @@
+"""Ledger API: archives, the entries behind them, the year's policy, admin credits."""
+
+import re
+from datetime import date
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from accounts.access import get_person_for
+from accounts.api_auth import admin_auth
+from core.api_schemas import ErrorOut, PageIn, paginate
+from core.errors import DomainError, ErrorCode
+from ledger.models import LedgerEntry
+from ledger.queries import archive_for, entries_for, policy_for
+from ledger.services import ledger_admin_credit, ledger_admin_reverse
+
+router = Router(tags=["ledger"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_range(start: str | None, end: str | None) -> tuple[tuple[int, int], tuple[int, int]]:
+    """'2016-01'..'2016-12' (default: this year). Refuses bad months, reversed ranges
+    and ranges over ten years."""
+    year = timezone.localdate().year
+    out = []
+    for name, value, default in (("start", start, (year, 1)), ("end", end, (year, 12))):
+        if not value:
+            out.append(default)
+            continue
+        match = _MONTH.match(value)
+        if not match or not 1 <= int(match.group(2)) <= 12 or not 1900 <= int(match.group(1)) <= 2999:
+            raise DomainError(ErrorCode.INVALID, _("Write the month as 2016-01."), field=name)
+        out.append((int(match.group(1)), int(match.group(2))))
+    first, last = out
+    if last < first:
+        raise DomainError(ErrorCode.INVALID, _("The end month is before the start month."), field="end")
+    if (last[0] * 12 + last[1]) - (first[0] * 12 + first[1]) >= 120:
+        raise DomainError(ErrorCode.INVALID, _("Choose at most ten years."), field="end")
+    return first, last
+
+
+class RangeIn(Schema):
+    start: str | None = Field(None, max_length=7, description="YYYY-MM")
+    end: str | None = Field(None, max_length=7, description="YYYY-MM")
+
+
+class ClassOut(Schema):
+    code: str
+    name: str
+    cap_minutes: int | None
+    minutes: int
+    effective_minutes: int
+    capped: bool
+
+
+class SourceOut(Schema):
+    source_kind: str
+    source_id: str
+    label: str
+    category: str
+    category_name: str
+    minutes: int
+    by_class: dict[str, int]
+    details: dict
+
+
+class ArchiveOut(Schema):
+    person_id: int
+    start: str
+    end: str
+    total_minutes: int
+    effective_minutes: int
+    classes: list[ClassOut]
+    projects_by_category: dict[str, int]
+    sources: list[SourceOut]
+    exams_taken: int
+    pass_rate: float
+
+
+class EntryOut(Schema):
+    id: int
+    year: int
+    month: int
+    cap_class: str
+    category: str
+    minutes: int
+    source_kind: str
+    source_id: str
+    source_label: str
+    credited_by_id: int | None
+    created_at: str
+    reverses_id: int | None
+    note: str
+
+    @staticmethod
+    def resolve_created_at(obj):
+        return obj.created_at.isoformat()
+
+
+class EntryPageOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[EntryOut]
+
+
+class EntryFilter(PageIn, RangeIn):
+    cap_class: str | None = Field(None, max_length=32)
+    category: str | None = Field(None, max_length=64)
+    source_kind: str | None = Field(None, max_length=16)
+
+
+class PolicyClassOut(Schema):
+    code: str
+    name: str
+    cap_minutes: int | None
+
+
+class PolicyCategoryOut(Schema):
+    code: str
+    name: str
+    cap_class: str
+    kind: str
+
+
+class PolicyOut(Schema):
+    year: int
+    annual_target_minutes: int
+    classes: list[PolicyClassOut]
+    categories: list[PolicyCategoryOut]
+    backbone_single_min_minutes: int
+    backbone_ratio_permille: int
+    backbone_basis: str
+    chapter_threshold_percent: int
+    heartbeat_seconds: int
+    locked: bool
+
+
+class CreditIn(Schema):
+    person_id: int = Field(..., ge=1, le=2**31)
+    cap_class: str = Field(..., max_length=32)
+    category: str = Field("", max_length=64)
+    hours: str = Field(..., max_length=20, description="decimal hours, e.g. 4 or 2.5")
+    start: date
+    end: date | None = None
+    reason: str = Field(..., min_length=1, max_length=500)
+    source_note: str = Field("", max_length=200)
+
+
+class ReverseIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=500)
+
+
+def _archive(person, filters: RangeIn) -> dict:
+    start, end = parse_range(filters.start, filters.end)
+    a = archive_for(person, start, end)
+    return {
+        "person_id": person.pk, "start": f"{start[0]}-{start[1]:02d}", "end": f"{end[0]}-{end[1]:02d}",
+        "total_minutes": a.total, "effective_minutes": a.effective,
+        "classes": [{"code": c.code, "name": c.name, "cap_minutes": c.cap, "minutes": c.minutes,
+                     "effective_minutes": c.effective, "capped": c.capped} for c in a.classes],
+        "projects_by_category": a.projects_by_category,
+        "sources": [{"source_kind": s.source_kind, "source_id": s.source_id, "label": s.label,
+                     "category": s.category, "category_name": s.category_name,
+                     "minutes": s.minutes, "by_class": s.by_class, "details": s.details}
+                    for s in a.sources],
+        "exams_taken": a.exams_taken, "pass_rate": a.pass_rate,
+    }
+
+
+def _entries(person, filters: EntryFilter):
+    start, end = parse_range(filters.start, filters.end)
+    return paginate(entries_for(person, start, end, cap_class=filters.cap_class,
+                                category=filters.category, source_kind=filters.source_kind),
+                    filters)
+
+
+@router.get("/archive/me", response={200: ArchiveOut, **ERRORS}, url_name="archive_me")
+def archive_me(request, filters: Query[RangeIn]):
+    """我的档案 for a month range (default: this year)."""
+    return _archive(request.auth_user, filters)
+
+
+@router.get("/archive/{person_id}", response={200: ArchiveOut, **ERRORS}, auth=admin_auth,
+            url_name="archive_person")
+def archive_person(request, person_id: int, filters: Query[RangeIn]):
+    return _archive(get_person_for(request.admin_role, person_id), filters)
+
+
+@router.get("/entries/me", response={200: EntryPageOut, **ERRORS}, url_name="entries_me")
+def entries_me(request, filters: Query[EntryFilter]):
+    """The ledger entries behind the archive's figures."""
+    return _entries(request.auth_user, filters)
+
+
+@router.get("/entries/{person_id}", response={200: EntryPageOut, **ERRORS}, auth=admin_auth,
+            url_name="entries_person")
+def entries_person(request, person_id: int, filters: Query[EntryFilter]):
+    return _entries(get_person_for(request.admin_role, person_id), filters)
+
+
+@router.get("/policy/{year}", response={200: PolicyOut, **ERRORS}, url_name="policy_year")
+def policy_year(request, year: int):
+    """The yearly rules of the caller's academy."""
+    if not 1900 <= year <= 2999:
+        raise DomainError(ErrorCode.INVALID, _("Choose a year between 1900 and 2999."), field="year")
+    role = getattr(request, "admin_role", None)
+    org = role.org if role is not None else request.auth_user.institute
+    rules = policy_for(org, year)
+    return {"year": year, "annual_target_minutes": rules.target,
+            "classes": [{"code": c.code, "name": c.name, "cap_minutes": c.cap} for c in rules.classes],
+            "categories": [{"code": c.code, "name": c.name, "cap_class": c.cap_class, "kind": c.kind}
+                           for c in rules.categories],
+            "backbone_single_min_minutes": rules.backbone_single_min,
+            "backbone_ratio_permille": rules.backbone_ratio_permille,
+            "backbone_basis": rules.backbone_basis,
+            "chapter_threshold_percent": rules.chapter_threshold_percent,
+            "heartbeat_seconds": rules.heartbeat_seconds, "locked": rules.locked}
+
+
+@router.post("/entries", response={201: list[EntryOut], **ERRORS}, auth=admin_auth,
+             url_name="entries_credit")
+def credit(request, payload: CreditIn):
+    """补录: credit hours to a person in scope (audited, with a reason)."""
+    from core.minutes import hours_to_minutes
+
+    person = get_person_for(request.admin_role, payload.person_id)
+    entries = ledger_admin_credit(
+        actor=request.auth_user, role=request.admin_role, person=person,
+        cap_class=payload.cap_class, category=payload.category,
+        minutes=hours_to_minutes(payload.hours), start=payload.start, end=payload.end,
+        reason=payload.reason, source_note=payload.source_note)
+    return Status(201, entries)
+
+
+@router.post("/entries/{entry_id}/reverse", response={201: EntryOut, **ERRORS}, auth=admin_auth,
+             url_name="entries_reverse")
+def reverse(request, entry_id: int, payload: ReverseIn):
+    """冲销: write the reversing entry of one entry (audited, with a reason)."""
+    entry = get_object_or_404(LedgerEntry, pk=entry_id)
+    get_person_for(request.admin_role, entry.person_id)
+    return Status(201, ledger_admin_reverse(actor=request.auth_user, role=request.admin_role,
+                                            entry=entry, reason=payload.reason))

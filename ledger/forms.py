@@ -1,0 +1,84 @@
+import re
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ledger.models import BackboneBasis
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class MonthRangeForm(forms.Form):
+    """从 2016-01 到 2016-12."""
+
+    start = forms.CharField(label=_("From"), max_length=7, required=False,
+                            widget=forms.TextInput(attrs={"type": "month", "placeholder": "2016-01"}))
+    end = forms.CharField(label=_("To"), max_length=7, required=False,
+                          widget=forms.TextInput(attrs={"type": "month", "placeholder": "2016-12"}))
+
+    def clean(self):
+        from ledger.api import parse_range
+
+        data = super().clean()
+        from core.errors import DomainError
+
+        try:
+            data["range"] = parse_range(data.get("start") or None, data.get("end") or None)
+        except DomainError as exc:
+            self.add_error(exc.field, exc.message)
+        return data
+
+    @classmethod
+    def default_range(cls):
+        year = timezone.localdate().year
+        return (year, 1), (year, 12)
+
+
+class CreditForm(forms.Form):
+    cap_class = forms.ChoiceField(label=_("Class of hours"))
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    hours = forms.CharField(label=_("Hours"), max_length=20)
+    start = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("End"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+    source_note = forms.CharField(label=_("Where the hours come from"), max_length=200, required=False)
+
+    def __init__(self, *args, rules=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if rules is not None:
+            self.fields["cap_class"].choices = [(c.code, c.name) for c in rules.classes]
+            self.fields["category"].choices = [("", "—")] + [(c.code, c.name) for c in rules.categories]
+
+
+class ReverseForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class PolicyForm(forms.Form):
+    annual_target_hours = forms.IntegerField(label=_("Yearly target (hours)"), min_value=1, max_value=1000)
+    backbone_single_min_hours = forms.IntegerField(label=_("Backbone: one training of more than (hours)"),
+                                                   min_value=0, max_value=1000)
+    backbone_ratio_permille = forms.IntegerField(label=_("Backbone ratio (‰)"), min_value=0, max_value=1000)
+    backbone_basis = forms.ChoiceField(label=_("Backbone basis"), choices=BackboneBasis.choices)
+    chapter_threshold_percent = forms.IntegerField(label=_("Chapter threshold (%)"), min_value=1, max_value=100)
+    heartbeat_seconds = forms.IntegerField(label=_("Heartbeat interval (s)"), min_value=5, max_value=600)
+
+
+class CapClassForm(forms.Form):
+    code = forms.SlugField(label=_("Code"), max_length=32)
+    name = forms.CharField(label=_("Name"), max_length=64)
+    cap_hours = forms.IntegerField(label=_("Yearly cap (hours, empty: none)"), min_value=0,
+                                   max_value=10000, required=False)
+
+
+class CategoryForm(forms.Form):
+    code = forms.SlugField(label=_("Code"), max_length=64)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    cap_class = forms.ChoiceField(label=_("Class of hours"))
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("training_category", _("Training category")),
+                                                       ("subject", _("Subject"))])
+
+    def __init__(self, *args, classes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cap_class"].choices = [(c.code, c.name) for c in classes]

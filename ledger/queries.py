@@ -1,0 +1,325 @@
+"""Reads of the ledger: the yearly policy, progress, the archive (我的档案) and
+academy-wide totals. Figures come from LedgerTotal where possible (O(people) rows) and
+from the entries where a drill-down needs them."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, Sum
+
+from ledger.models import (
+    Category,
+    LedgerEntry,
+    LedgerTotal,
+    LedgerYearTotal,
+    Policy,
+    SourceKind,
+)
+from ledger.rulesets import CAS
+
+
+@dataclass(frozen=True)
+class ClassRule:
+    code: str
+    name: str
+    cap: int | None
+
+
+@dataclass(frozen=True)
+class CategoryRule:
+    code: str
+    name: str
+    cap_class: str
+    kind: str
+
+
+@dataclass
+class YearRules:
+    """The policy of one academy and year, from its Policy row or the CAS defaults."""
+
+    year: int
+    target: int
+    classes: list[ClassRule]
+    categories: list[CategoryRule]
+    backbone_single_min: int
+    backbone_ratio_permille: int
+    backbone_basis: str
+    chapter_threshold_percent: int
+    heartbeat_seconds: int
+    locked: bool = False
+    policy: Policy | None = None
+
+    def cap(self, code: str) -> int | None:
+        return next((c.cap for c in self.classes if c.code == code), None)
+
+    def class_name(self, code: str) -> str:
+        return next((c.name for c in self.classes if c.code == code), code)
+
+    def category_name(self, code: str) -> str:
+        return next((c.name for c in self.categories if c.code == code), code)
+
+    def effective(self, per_class: dict[str, int]) -> int:
+        """min(class, cap) summed over classes; classes without a cap count in full."""
+        total = 0
+        for code, minutes in per_class.items():
+            cap = self.cap(code)
+            total += minutes if cap is None else min(minutes, cap)
+        return total
+
+
+def _from_policy(policy: Policy) -> YearRules:
+    return YearRules(
+        year=policy.year, target=policy.annual_target_minutes,
+        classes=[ClassRule(c.code, c.name, c.cap_minutes) for c in policy.classes.all()],
+        categories=[CategoryRule(c.code, c.name, c.cap_class.code, c.kind)
+                    for c in policy.categories.all()],
+        backbone_single_min=policy.backbone_single_min_minutes,
+        backbone_ratio_permille=policy.backbone_ratio_permille,
+        backbone_basis=policy.backbone_basis,
+        chapter_threshold_percent=policy.chapter_threshold_percent,
+        heartbeat_seconds=policy.heartbeat_seconds, locked=policy.locked_at is not None,
+        policy=policy)
+
+
+def _default(year: int) -> YearRules:
+    return YearRules(
+        year=year, target=CAS["annual_target_minutes"],
+        classes=[ClassRule(code, name, cap) for code, name, cap in CAS["classes"]],
+        categories=[CategoryRule(code, name, cls, kind) for code, name, cls, kind in CAS["categories"]],
+        backbone_single_min=CAS["backbone_single_min_minutes"],
+        backbone_ratio_permille=CAS["backbone_ratio_permille"], backbone_basis="effective",
+        chapter_threshold_percent=CAS["chapter_threshold_percent"],
+        heartbeat_seconds=CAS["heartbeat_seconds"])
+
+
+def policies_for(org, years) -> dict[int, YearRules]:
+    """The rules of `org`'s academy for each year (three queries whatever the years)."""
+    years = sorted(set(years))
+    academy_id = (org.root_id or org.pk) if org is not None else None
+    rows = (Policy.objects.filter(org_id=academy_id, year__in=years)
+            .prefetch_related("classes", Prefetch(
+                "categories", queryset=Category.objects.select_related("cap_class")))
+            ) if academy_id else []
+    found = {p.year: _from_policy(p) for p in rows}
+    return {y: found.get(y) or _default(y) for y in years}
+
+
+def policy_for(org, year: int) -> YearRules:
+    return policies_for(org, [year])[year]
+
+
+# --- progress -----------------------------------------------------------------------------
+
+@dataclass
+class Progress:
+    year: int
+    total_minutes: int
+    effective_minutes: int
+    target_minutes: int
+
+    @property
+    def remaining_minutes(self) -> int:
+        return max(self.target_minutes - self.effective_minutes, 0)
+
+    @property
+    def met(self) -> bool:
+        return self.effective_minutes >= self.target_minutes
+
+
+def year_progress(person, year: int) -> Progress:
+    rules = policy_for(person.institute, year)
+    per_class = dict(LedgerYearTotal.objects.filter(person=person, year=year)
+                     .values_list("cap_class", "minutes"))
+    return Progress(year=year, total_minutes=sum(per_class.values()),
+                    effective_minutes=rules.effective(per_class), target_minutes=rules.target)
+
+
+# --- archive ------------------------------------------------------------------------------
+
+Month = tuple[int, int]
+
+
+def _month_q(start: Month, end: Month) -> Q:
+    (y1, m1), (y2, m2) = start, end
+    if y1 == y2:
+        return Q(year=y1, month__gte=m1, month__lte=m2)
+    return (Q(year=y1, month__gte=m1) | Q(year__gt=y1, year__lt=y2) | Q(year=y2, month__lte=m2))
+
+
+@dataclass
+class ClassFigure:
+    code: str
+    name: str
+    cap: int | None
+    minutes: int = 0
+    effective: int = 0
+
+    @property
+    def capped(self) -> bool:
+        return self.effective < self.minutes
+
+    @property
+    def cut_minutes(self) -> int:
+        return self.minutes - self.effective
+
+
+@dataclass
+class SourceRow:
+    """One source (a project, a claim, a course, an admin credit) within the range."""
+
+    source_kind: str
+    source_id: str
+    label: str
+    category: str
+    category_name: str
+    details: dict
+    minutes: int = 0
+    by_class: dict = field(default_factory=dict)
+    first: Month | None = None
+    last: Month | None = None
+
+
+@dataclass
+class Archive:
+    start: Month
+    end: Month
+    total: int
+    effective: int
+    classes: list[ClassFigure]
+    years: dict[int, dict]  # year → {"classes": [ClassFigure], "total", "effective"}
+    sources: list[SourceRow]
+    projects_by_category: dict[str, int]
+    by_month: dict = field(default_factory=dict)  # (year, month) → {class: minutes}
+    exams_taken: int = 0
+    exams_passed: int = 0
+
+    def rows(self, kind: str, cap_class: str | None = None) -> list[SourceRow]:
+        return [s for s in self.sources if s.source_kind == kind
+                and (cap_class is None or cap_class in s.by_class)]
+
+    def count(self, kind: str, cap_class: str | None = None) -> int:
+        return len(self.rows(kind, cap_class))
+
+    def minutes(self, kind: str, cap_class: str | None = None) -> int:
+        return sum(s.by_class.get(cap_class, 0) if cap_class else s.minutes
+                   for s in self.rows(kind, cap_class))
+
+    @property
+    def pass_rate(self) -> float:
+        return 100.0 * self.exams_passed / self.exams_taken if self.exams_taken else 0.0
+
+
+def archive_for(person, start: Month, end: Month) -> Archive:
+    """我的档案 for the months start..end (inclusive). Caps apply per calendar year to the
+    minutes of that year inside the range: a range over two years caps each year on its
+    own, and a range of part of a year caps what falls in that part."""
+    years = list(range(start[0], end[0] + 1))
+    rules = policies_for(person.institute, years)
+    entries = list(LedgerEntry.objects.filter(person=person).filter(_month_q(start, end))
+                   .only("year", "month", "cap_class", "category", "minutes", "source_kind",
+                         "source_id", "source_label", "details")
+                   .order_by("year", "month", "id"))
+    per_year_class: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    sources: dict[tuple[str, str], SourceRow] = {}
+    by_month: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for e in entries:
+        per_year_class[e.year][e.cap_class] += e.minutes
+        by_month[(e.year, e.month)][e.cap_class] += e.minutes
+        key = (e.source_kind, e.source_id)
+        row = sources.get(key)
+        if row is None:
+            row = sources[key] = SourceRow(e.source_kind, e.source_id, e.source_label, e.category,
+                                           rules[e.year].category_name(e.category) if e.category else "",
+                                           e.details or {})
+        row.minutes += e.minutes
+        row.by_class[e.cap_class] = row.by_class.get(e.cap_class, 0) + e.minutes
+        ym = (e.year, e.month)
+        row.first = min(row.first or ym, ym)
+        row.last = max(row.last or ym, ym)
+    # Fully reversed sources have left the archive.
+    live = [s for s in sources.values() if s.minutes != 0]
+    for s in live:
+        s.by_class = {k: v for k, v in s.by_class.items() if v}
+
+    order = []
+    for y in years:
+        for c in rules[y].classes:
+            if c.code not in order:
+                order.append(c.code)
+    for per_class in per_year_class.values():
+        for code in per_class:
+            if code not in order:
+                order.append(code)
+    figures = {code: ClassFigure(code, next((r.class_name(code) for r in rules.values()
+                                             if any(c.code == code for c in r.classes)), code),
+                                 rules[years[-1]].cap(code)) for code in order}
+    year_figures = {}
+    for y in years:
+        per_class = per_year_class.get(y, {})
+        ys = []
+        for code in order:
+            minutes = per_class.get(code, 0)
+            cap = rules[y].cap(code)
+            effective = minutes if cap is None else min(minutes, cap)
+            figures[code].minutes += minutes
+            figures[code].effective += effective
+            ys.append(ClassFigure(code, figures[code].name, cap, minutes, effective))
+        year_figures[y] = {"classes": ys, "total": sum(per_class.values()),
+                           "effective": sum(f.effective for f in ys)}
+    projects_by_category: dict[str, int] = defaultdict(int)
+    for s in live:
+        if s.source_kind == SourceKind.PROJECT:
+            projects_by_category[s.category_name or s.category] += 1
+    classes = [figures[c] for c in order]
+    return Archive(start=start, end=end, total=sum(f.minutes for f in classes),
+                   effective=sum(f.effective for f in classes), classes=classes,
+                   years=year_figures, sources=live,
+                   projects_by_category=dict(projects_by_category),
+                   by_month={k: dict(v) for k, v in sorted(by_month.items())})
+
+
+def entries_for(person, start: Month, end: Month, *, cap_class: str | None = None,
+                category: str | None = None, source_kind: str | None = None,
+                source_id: str | None = None):
+    """The ledger entries behind a figure (drill-down), reversals included."""
+    entries = LedgerEntry.objects.filter(person=person).filter(_month_q(start, end))
+    if cap_class:
+        entries = entries.filter(cap_class=cap_class)
+    if category:
+        entries = entries.filter(category=category)
+    if source_kind:
+        entries = entries.filter(source_kind=source_kind)
+    if source_id:
+        entries = entries.filter(source_id=source_id)
+    return entries.select_related("credited_by", "reverses").order_by("year", "month", "id")
+
+
+# --- academy-wide -------------------------------------------------------------------------
+
+def totals_by_person(people, year: int, months: tuple[int, int] | None = None) -> dict[int, dict]:
+    """{person_id: {"total", "effective", "classes": {code: minutes}}} for the year (or the
+    months first..last of it) from LedgerTotal: O(people × classes) rows read."""
+    if months:
+        rows = LedgerTotal.objects.filter(year=year, person__in=people,
+                                          month__gte=months[0], month__lte=months[1])
+    else:
+        rows = LedgerYearTotal.objects.filter(year=year, person__in=people)
+    per_person: dict[int, dict[str, int]] = defaultdict(dict)
+    institutes = {}
+    for person_id, code, minutes, institute_id in (
+            rows.values("person_id", "cap_class").annotate(m=Sum("minutes"))
+            .values_list("person_id", "cap_class", "m", "person__institute__root_id")):
+        per_person[person_id][code] = minutes
+        institutes[person_id] = institute_id
+    rules_by_root = {}
+    out = {}
+    for person_id, per_class in per_person.items():
+        root_id = institutes[person_id]
+        if root_id not in rules_by_root:
+            from orgs.models import Org
+
+            rules_by_root[root_id] = policy_for(Org(pk=root_id, root_id=root_id), year)
+        rules = rules_by_root[root_id]
+        out[person_id] = {"total": sum(per_class.values()), "effective": rules.effective(per_class),
+                          "classes": per_class}
+    return out

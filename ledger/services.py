@@ -1,0 +1,410 @@
+"""The only writer of the ledger and the policy.
+
+Invariants kept here:
+- entries are only ever inserted; a correction is a reversing entry;
+- crediting is idempotent per (source, person): a retry returns the first posting;
+- LedgerTotal equals the sum of the entries, updated in the same transaction;
+- a locked year's policy does not change.
+"""
+
+import uuid
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from accounts.queries import people_in_scope
+from core.audit import audit_record
+from core.errors import DomainError, ErrorCode
+from core.minutes import MAX_MINUTES
+from ledger.models import (
+    BackboneBasis,
+    CapClass,
+    Category,
+    CategoryKind,
+    LedgerEntry,
+    LedgerTotal,
+    LedgerYearTotal,
+    Policy,
+    SourceKind,
+)
+from ledger.rulesets import RULESETS
+
+# --- months -------------------------------------------------------------------------------
+
+
+def months_between(start: date, end: date) -> list[tuple[int, int]]:
+    """Every (year, month) from start's month to end's month, inclusive."""
+    first, last = start.year * 12 + start.month - 1, end.year * 12 + end.month - 1
+    return [(i // 12, i % 12 + 1) for i in range(first, last + 1)]
+
+
+def spread(minutes: int, months: list[tuple[int, int]]) -> list[tuple[tuple[int, int], int]]:
+    """Split minutes evenly over the months, summing exactly to the whole: the first
+    `remainder` months get one minute more (deterministic). Months that would get 0
+    minutes are left out."""
+    base, remainder = divmod(minutes, len(months))
+    shares = [(m, base + (1 if i < remainder else 0)) for i, m in enumerate(months)]
+    return [(m, n) for m, n in shares if n]
+
+
+# --- totals -------------------------------------------------------------------------------
+
+
+def _bump(model, minutes: int, **key) -> None:
+    if model.objects.filter(**key).update(minutes=F("minutes") + minutes):
+        return
+    try:
+        with transaction.atomic():
+            model.objects.create(minutes=minutes, **key)
+    except IntegrityError:
+        # Another transaction created the row between our update and insert.
+        model.objects.filter(**key).update(minutes=F("minutes") + minutes)
+
+
+def _add_total(person_id: int, year: int, month: int, cap_class: str, minutes: int) -> None:
+    _bump(LedgerTotal, minutes, person_id=person_id, year=year, month=month, cap_class=cap_class)
+    _bump(LedgerYearTotal, minutes, person_id=person_id, year=year, cap_class=cap_class)
+
+
+# --- policy -------------------------------------------------------------------------------
+
+
+def _academy(org):
+    return org.root if org.root_id else org
+
+
+def policy_seed(*, actor, org, year: int, ruleset: str = "cas") -> Policy:
+    """Create the year's policy of the academy from a shipped rule set, or from the
+    academy's previous year when there is one. Idempotent."""
+    academy = _academy(org)
+    existing = Policy.objects.filter(org=academy, year=year).first()
+    if existing:
+        return existing
+    with transaction.atomic():
+        previous = Policy.objects.filter(org=academy, year__lt=year).order_by("-year").first()
+        if previous is not None and ruleset == "cas":
+            return _copy_policy(actor, previous, year)
+        rules = RULESETS[ruleset]
+        policy = Policy.objects.create(org=academy, year=year, **{
+            k: v for k, v in rules.items() if k not in ("classes", "categories")})
+        classes = {}
+        for order, (code, name, cap) in enumerate(rules["classes"]):
+            classes[code] = CapClass.objects.create(policy=policy, code=code, name=name,
+                                                    cap_minutes=cap, sort_order=order)
+        for order, (code, name, cls, kind) in enumerate(rules["categories"]):
+            Category.objects.create(policy=policy, cap_class=classes[cls], code=code, name=name,
+                                    kind=kind, sort_order=order)
+        audit_record(actor=actor, action="policy.created", obj=policy, org=academy,
+                     after={"year": year, "ruleset": ruleset})
+    return policy
+
+
+def policy_seed_cas(org, year: int, *, actor=None) -> Policy:
+    return policy_seed(actor=actor, org=org, year=year, ruleset="cas")
+
+
+def policy_seed_cast(org, year: int, *, actor=None) -> Policy:
+    return policy_seed(actor=actor, org=org, year=year, ruleset="cast")
+
+
+def _copy_policy(actor, source: Policy, year: int) -> Policy:
+    fields = {f: getattr(source, f) for f in (
+        "annual_target_minutes", "backbone_single_min_minutes", "backbone_ratio_permille",
+        "backbone_basis", "chapter_threshold_percent", "heartbeat_seconds")}
+    policy = Policy.objects.create(org=source.org, year=year, **fields)
+    classes = {}
+    for cls in source.classes.all():
+        classes[cls.pk] = CapClass.objects.create(policy=policy, code=cls.code, name=cls.name,
+                                                  cap_minutes=cls.cap_minutes,
+                                                  sort_order=cls.sort_order)
+    for cat in source.categories.all():
+        Category.objects.create(policy=policy, cap_class=classes[cat.cap_class_id], code=cat.code,
+                                name=cat.name, kind=cat.kind, sort_order=cat.sort_order)
+    audit_record(actor=actor, action="policy.created", obj=policy, org=source.org,
+                 after={"year": year, "copied_from": source.year})
+    return policy
+
+
+def _check_policy_admin(role, policy: Policy) -> None:
+    if role is None or role.role != Role.ACADEMY_ADMIN or role.org_id != policy.org_id:
+        if role is not None and policy.org.path.startswith(role.org.path):
+            raise DomainError(ErrorCode.FORBIDDEN, _("Only the academy's administrators edit the policy."))
+        raise DomainError(ErrorCode.NOT_FOUND, _("Not found."))
+    if policy.locked_at is not None:
+        raise DomainError(ErrorCode.LOCKED,
+                          _("The %(year)d policy is locked: the backbone report of that year is final.")
+                          % {"year": policy.year})
+
+
+_POLICY_LIMITS = {
+    "annual_target_minutes": (60, 1000 * 60),
+    "backbone_single_min_minutes": (0, 1000 * 60),
+    "backbone_ratio_permille": (0, 1000),
+    "chapter_threshold_percent": (1, 100),
+    "heartbeat_seconds": (5, 600),
+}
+
+
+@transaction.atomic
+def policy_update(*, actor, role, policy: Policy, **fields) -> Policy:
+    """Edit the year's numbers. Only the academy's admins; not once locked."""
+    policy = Policy.objects.select_for_update().select_related("org").get(pk=policy.pk)
+    _check_policy_admin(role, policy)
+    before, changed = {}, []
+    for name, value in fields.items():
+        if name == "backbone_basis":
+            if value not in BackboneBasis.values:
+                raise DomainError(ErrorCode.INVALID, _("Choose effective or total hours."), field=name)
+        elif name in _POLICY_LIMITS:
+            low, high = _POLICY_LIMITS[name]
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise DomainError(ErrorCode.INVALID, _("Enter a value between %(low)d and %(high)d.")
+                                  % {"low": low, "high": high}, field=name)
+        else:
+            raise DomainError(ErrorCode.INVALID, _("This field cannot be changed."), field=name)
+        if getattr(policy, name) != value:
+            before[name] = getattr(policy, name)
+            setattr(policy, name, value)
+            changed.append(name)
+    if changed:
+        policy.save(update_fields=changed)
+        audit_record(actor=actor, action="policy.updated", obj=policy, org=policy.org,
+                     before=before, after={k: getattr(policy, k) for k in changed})
+    return policy
+
+
+@transaction.atomic
+def cap_class_upsert(*, actor, role, policy: Policy, code: str, name: str,
+                     cap_minutes: int | None) -> CapClass:
+    """Add a class (e.g. 公派留学 with a 100 h cap) or change a class's name or cap."""
+    policy = Policy.objects.select_for_update().select_related("org").get(pk=policy.pk)
+    _check_policy_admin(role, policy)
+    code = (code or "").strip().lower()
+    if not code or not code.replace("_", "").isalnum() or not code.isascii() or len(code) > 32:
+        raise DomainError(ErrorCode.INVALID, _("Use letters, digits and _ for the code."), field="code")
+    name = (name or "").strip()
+    if not name or len(name) > 64:
+        raise DomainError(ErrorCode.INVALID, _("Enter a name."), field="name")
+    if cap_minutes is not None and not 0 <= cap_minutes <= MAX_MINUTES:
+        raise DomainError(ErrorCode.INVALID, _("Enter a sensible cap."), field="cap_minutes")
+    cls = CapClass.objects.filter(policy=policy, code=code).first()
+    before = {"name": cls.name, "cap_minutes": cls.cap_minutes} if cls else None
+    if cls is None:
+        cls = CapClass.objects.create(policy=policy, code=code, name=name, cap_minutes=cap_minutes,
+                                      sort_order=policy.classes.count())
+    else:
+        cls.name, cls.cap_minutes = name, cap_minutes
+        cls.save(update_fields=["name", "cap_minutes"])
+    audit_record(actor=actor, action="policy.class_saved", obj=policy, org=policy.org, before=before,
+                 after={"code": code, "name": name, "cap_minutes": cap_minutes})
+    return cls
+
+
+@transaction.atomic
+def category_upsert(*, actor, role, policy: Policy, code: str, name: str, cap_class_code: str,
+                    kind: str = CategoryKind.TRAINING_CATEGORY) -> Category:
+    policy = Policy.objects.select_for_update().select_related("org").get(pk=policy.pk)
+    _check_policy_admin(role, policy)
+    code = (code or "").strip().lower()
+    if not code or not code.replace("_", "").isalnum() or not code.isascii() or len(code) > 64:
+        raise DomainError(ErrorCode.INVALID, _("Use letters, digits and _ for the code."), field="code")
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise DomainError(ErrorCode.INVALID, _("Enter a name."), field="name")
+    cls = CapClass.objects.filter(policy=policy, code=cap_class_code).first()
+    if cls is None:
+        raise DomainError(ErrorCode.INVALID, _("Choose a class."), field="cap_class")
+    if kind not in CategoryKind.values:
+        raise DomainError(ErrorCode.INVALID, _("Choose a kind."), field="kind")
+    category, created = Category.objects.update_or_create(
+        policy=policy, code=code,
+        defaults={"name": name, "cap_class": cls, "kind": kind},
+        create_defaults={"name": name, "cap_class": cls, "kind": kind,
+                         "sort_order": policy.categories.count()})
+    audit_record(actor=actor, action="policy.category_saved", obj=policy, org=policy.org,
+                 after={"code": code, "name": name, "class": cap_class_code, "created": created})
+    return category
+
+
+def policy_lock(*, actor, policy: Policy, reason: str) -> Policy:
+    """Called when the year's backbone report is locked: the policy becomes final."""
+    with transaction.atomic():
+        policy = Policy.objects.select_for_update().get(pk=policy.pk)
+        if policy.locked_at is None:
+            policy.locked_at = timezone.now()
+            policy.locked_reason = reason[:200]
+            policy.save(update_fields=["locked_at", "locked_reason"])
+            audit_record(actor=actor, action="policy.locked", obj=policy, org=policy.org,
+                         note=reason)
+    return policy
+
+
+# --- crediting ----------------------------------------------------------------------------
+
+
+def _class_codes(person: User, year: int) -> dict[str, int | None]:
+    from ledger.queries import policy_for
+
+    return {c.code: c.cap for c in policy_for(person.institute, year).classes}
+
+
+def _credit_key(source_kind, source_id, person_id, year, month) -> str:
+    return f"credit:{source_kind}:{source_id}:{person_id}:{year}-{month:02d}"
+
+
+def _existing_credit(source_kind, source_id, person_id) -> list[LedgerEntry]:
+    return list(LedgerEntry.objects.filter(
+        idempotency_key__startswith=f"credit:{source_kind}:{source_id}:{person_id}:").order_by("id"))
+
+
+def ledger_credit(*, person: User, cap_class: str, minutes: int, start: date, end: date | None = None,
+                  category: str = "", source_kind: str, source_id, source_label: str = "",
+                  actor=None, note: str = "", details: dict | None = None,
+                  stop_at_cap: bool = False) -> list[LedgerEntry]:
+    """Credit `minutes` of `cap_class` to `person`, spread over the months from start to
+    end. Idempotent per (source_kind, source_id, person). With stop_at_cap (course time)
+    only what still fits under the yearly cap is credited (the person's row is locked, so
+    concurrent credits cannot pass the cap); CAP_REACHED if nothing fits."""
+    end = end or start
+    source_id = str(source_id)
+    if source_kind not in SourceKind.values:
+        raise DomainError(ErrorCode.INVALID, _("Unknown source."), field="source_kind")
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 < minutes <= MAX_MINUTES:
+        raise DomainError(ErrorCode.INVALID, _("Hours must be more than zero."), field="minutes")
+    if end < start:
+        raise DomainError(ErrorCode.INVALID, _("The end is before the start."), field="end")
+    if (end.year * 12 + end.month) - (start.year * 12 + start.month) >= 120:
+        raise DomainError(ErrorCode.INVALID, _("A record cannot span more than ten years."), field="end")
+    if person.institute_id is None:
+        raise DomainError(ErrorCode.INVALID, _("This person belongs to no institute."), field="person")
+    months = months_between(start, end)
+    classes = {year: _class_codes(person, year) for year in {y for y, _m in months}}
+    for codes in classes.values():
+        if cap_class not in codes:
+            raise DomainError(ErrorCode.INVALID, _("Unknown class of hours."), field="cap_class")
+    existing = _existing_credit(source_kind, source_id, person.pk)
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            if stop_at_cap:
+                User.objects.select_for_update().filter(pk=person.pk).first()
+                minutes = _fit_under_cap(person, cap_class, minutes, months, classes)
+            entries = []
+            for (year, month), share in spread(minutes, months):
+                entries.append(LedgerEntry.objects.create(
+                    person=person, year=year, month=month, cap_class=cap_class,
+                    category=category or "", minutes=share, source_kind=source_kind,
+                    source_id=source_id, source_label=(source_label or "")[:200],
+                    details=details or {}, credited_by=actor if getattr(actor, "pk", None) else None,
+                    idempotency_key=_credit_key(source_kind, source_id, person.pk, year, month),
+                    note=note or ""))
+                _add_total(person.pk, year, month, cap_class, share)
+            audit_record(actor=actor if getattr(actor, "pk", None) else None,
+                         action="ledger.credited", obj=person,
+                         org=person.department or person.institute,
+                         after={"source": f"{source_kind}:{source_id}", "class": cap_class,
+                                "category": category, "minutes": minutes,
+                                "months": [f"{y}-{m:02d}" for (y, m), _n in spread(minutes, months)]},
+                         note=note or "")
+            return entries
+    except IntegrityError:
+        # A concurrent request credited the same source first: that posting stands.
+        existing = _existing_credit(source_kind, source_id, person.pk)
+        if existing:
+            return existing
+        raise
+
+
+def _fit_under_cap(person, cap_class, minutes, months, classes) -> int:
+    years = {y for y, _m in months}
+    if len(years) != 1:
+        return minutes
+    year = years.pop()
+    cap = classes[year].get(cap_class)
+    if cap is None:
+        return minutes
+    used = LedgerYearTotal.objects.filter(person=person, year=year, cap_class=cap_class).aggregate(
+        s=Sum("minutes"))["s"] or 0
+    room = cap - used
+    if room <= 0:
+        raise DomainError(ErrorCode.CAP_REACHED,
+                          _("The yearly cap of this class of hours has been reached."))
+    return min(minutes, room)
+
+
+def ledger_reverse_entry(*, entry: LedgerEntry, actor, reason: str) -> LedgerEntry:
+    """Write the entry's reversing entry (once; a second call returns the same)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(ErrorCode.INVALID, _("Give a reason."), field="reason")
+    if entry.reverses_id is not None:
+        raise DomainError(ErrorCode.CONFLICT, _("A reversing entry cannot be reversed."))
+    key = f"reverse:{entry.pk}"
+    found = LedgerEntry.objects.filter(idempotency_key=key).first()
+    if found:
+        return found
+    try:
+        with transaction.atomic():
+            reversal = LedgerEntry.objects.create(
+                person_id=entry.person_id, year=entry.year, month=entry.month,
+                cap_class=entry.cap_class, category=entry.category, minutes=-entry.minutes,
+                source_kind=entry.source_kind, source_id=entry.source_id,
+                source_label=entry.source_label, details=entry.details,
+                credited_by=actor if getattr(actor, "pk", None) else None, reverses=entry,
+                idempotency_key=key, note=reason[:2000])
+            _add_total(entry.person_id, entry.year, entry.month, entry.cap_class, -entry.minutes)
+            person = User.objects.select_related("institute", "department").get(pk=entry.person_id)
+            audit_record(actor=actor if getattr(actor, "pk", None) else None,
+                         action="ledger.reversed", obj=person,
+                         org=person.department or person.institute,
+                         before={"entry": entry.pk, "minutes": entry.minutes},
+                         after={"reversal": reversal.pk}, note=reason)
+            return reversal
+    except IntegrityError:
+        return LedgerEntry.objects.get(idempotency_key=key)
+
+
+def ledger_reverse_source(*, person: User, source_kind: str, source_id, actor,
+                          reason: str) -> list[LedgerEntry]:
+    """Reverse every not yet reversed posting of that source for that person."""
+    with transaction.atomic():
+        entries = LedgerEntry.objects.filter(person=person, source_kind=source_kind,
+                                             source_id=str(source_id), reverses__isnull=True,
+                                             reversed_by__isnull=True)
+        return [ledger_reverse_entry(entry=e, actor=actor, reason=reason) for e in entries]
+
+
+# --- administrators' tools ---------------------------------------------------------------
+
+
+def _check_in_scope(role, person: User) -> None:
+    if role is None or not people_in_scope(role).filter(pk=person.pk).exists():
+        raise DomainError(ErrorCode.NOT_FOUND, _("Not found."))
+    if role.role == Role.CLASS_ADMIN:
+        raise DomainError(ErrorCode.FORBIDDEN, _("Your role cannot do this."))
+
+
+def ledger_admin_credit(*, actor, role, person: User, cap_class: str, minutes: int, start: date,
+                        end: date | None = None, category: str = "", reason: str,
+                        source_note: str = "") -> list[LedgerEntry]:
+    """补录: an admin credits hours to a person in scope, with a reason and a note of
+    where the hours come from."""
+    _check_in_scope(role, person)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(ErrorCode.INVALID, _("Give a reason."), field="reason")
+    return ledger_credit(person=person, cap_class=cap_class, minutes=minutes, start=start, end=end,
+                         category=category, source_kind=SourceKind.ADMIN,
+                         source_id=uuid.uuid4().hex, source_label=(source_note or reason)[:200],
+                         actor=actor, note=reason)
+
+
+def ledger_admin_reverse(*, actor, role, entry: LedgerEntry, reason: str) -> LedgerEntry:
+    person = User.objects.get(pk=entry.person_id)
+    _check_in_scope(role, person)
+    return ledger_reverse_entry(entry=entry, actor=actor, reason=reason)

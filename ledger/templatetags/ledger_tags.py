@@ -1,0 +1,32 @@
+from django import template
+from django.utils import timezone
+
+from core.minutes import format_minutes
+from ledger.queries import year_progress
+
+register = template.Library()
+
+
+@register.inclusion_tag("ledger/_banner.html", takes_context=True)
+def progress_banner(context):
+    """The progress banner of the seeds: this year's effective hours against the target."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or user.institute_id is None:
+        return {"progress": None}
+    progress = year_progress(user, timezone.localdate().year)
+    return {"progress": progress, "done": format_minutes(progress.effective_minutes),
+            "remaining": format_minutes(progress.remaining_minutes),
+            "target_hours": progress.target_minutes // 60}
+
+
+@register.filter
+def hm(minutes):
+    """Minutes as 16小时10分."""
+    return format_minutes(int(minutes or 0))
+
+
+@register.filter
+def get_item(mapping, key):
+    """{{ dict|get_item:key }}"""
+    return mapping.get(key) if hasattr(mapping, "get") else None

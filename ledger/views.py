@@ -1,0 +1,252 @@
+"""我的档案 (archive), its print view and drill-downs; admins' view of a person's
+archive with 补录 and 冲销; the academy's yearly rules."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import admin_required, get_person_for
+from accounts.models import Role
+from core.errors import DomainError
+from core.minutes import hours_to_minutes
+from ledger.forms import (
+    CapClassForm,
+    CategoryForm,
+    CreditForm,
+    MonthRangeForm,
+    PolicyForm,
+    ReverseForm,
+)
+from ledger.models import LedgerEntry, Policy, SourceKind
+from ledger.queries import archive_for, entries_for, policy_for
+from ledger.services import (
+    cap_class_upsert,
+    category_upsert,
+    ledger_admin_credit,
+    ledger_admin_reverse,
+    policy_seed,
+    policy_update,
+)
+
+STAFF_ADMINS = (Role.DEPARTMENT_ADMIN, Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN)
+
+
+def _range(request):
+    form = MonthRangeForm(request.GET or None)
+    if request.GET and form.is_valid():
+        return form, form.cleaned_data["range"]
+    if not request.GET or not any(request.GET.get(k) for k in ("start", "end")):
+        form = MonthRangeForm(initial=_initial(*MonthRangeForm.default_range()))
+        return form, MonthRangeForm.default_range()
+    return form, None
+
+
+def _initial(start, end):
+    return {"start": f"{start[0]}-{start[1]:02d}", "end": f"{end[0]}-{end[1]:02d}"}
+
+
+def _chart_data(archive):
+    labels = [f"{y}-{m:02d}" for (y, m) in archive.by_month]
+    return {
+        "months": labels,
+        "series": [{"name": c.name, "data": [round(archive.by_month[k].get(c.code, 0) / 60, 2)
+                                              for k in archive.by_month]}
+                   for c in archive.classes],
+        "effective": [{"name": c.name, "value": round(c.effective / 60, 2)} for c in archive.classes],
+    }
+
+
+def _archive_context(request, person, *, admin=False):
+    form, rng = _range(request)
+    ctx = {"form": form, "person": person, "admin": admin, "learning_tab": "ledger:archive"}
+    if rng is not None:
+        archive = archive_for(person, *rng)
+        rules = policy_for(person.institute, rng[1][0])
+        ctx.update({
+            "archive": archive, "start": rng[0], "end": rng[1],
+            "range_query": f"start={rng[0][0]}-{rng[0][1]:02d}&end={rng[1][0]}-{rng[1][1]:02d}",
+            "chart": _chart_data(archive), "rules": rules,
+            "capped_classes": [c for c in rules.classes if c.cap is not None],
+            "projects": archive.rows(SourceKind.PROJECT),
+            "claims": [(c, archive.rows(SourceKind.CLAIM, c.code)) for c in archive.classes],
+            "courses": archive.rows(SourceKind.COURSE),
+            "admin_rows": archive.rows(SourceKind.ADMIN),
+            "self_study": archive.rows(SourceKind.CLAIM, "self_study"),
+            "offline_claims": archive.rows(SourceKind.CLAIM, "offline"),
+            "online_claims": archive.rows(SourceKind.CLAIM, "online"),
+            "self_study_minutes": archive.minutes(SourceKind.CLAIM, "self_study"),
+            "course_minutes": archive.minutes(SourceKind.COURSE),
+            "online_claim_minutes": archive.minutes(SourceKind.CLAIM, "online"),
+        })
+    ctx["entries_url"] = (reverse("ledger:person_entries", args=[person.pk]) if admin
+                          else reverse("ledger:archive_entries"))
+    return ctx
+
+
+@login_required
+def archive_view(request):
+    if request.user.institute_id is None:
+        raise Http404
+    return render(request, "ledger/archive.html", _archive_context(request, request.user))
+
+
+@login_required
+def archive_print(request):
+    if request.user.institute_id is None:
+        raise Http404
+    return render(request, "ledger/archive_print.html", _archive_context(request, request.user))
+
+
+def _drill(request, person, base_template):
+    form, rng = _range(request)
+    if rng is None:
+        return render(request, base_template, {"form": form, "entries": [], "person": person},
+                      status=400)
+    entries = list(entries_for(person, *rng, cap_class=request.GET.get("cap_class") or None,
+                               category=request.GET.get("category") or None,
+                               source_kind=request.GET.get("source_kind") or None,
+                               source_id=request.GET.get("source_id") or None)[:1000])
+    rules = policy_for(person.institute, rng[1][0])
+    cap_class = request.GET.get("cap_class") or ""
+    ctx = {"entries": entries, "person": person, "form": form, "rules": rules,
+           "cap_class": cap_class, "cap_name": rules.class_name(cap_class) if cap_class else "",
+           "learning_tab": "ledger:archive"}
+    if cap_class:
+        archive = archive_for(person, *rng)
+        ctx["figure"] = next((c for c in archive.classes if c.code == cap_class), None)
+    template = "ledger/_entries.html" if request.htmx else base_template
+    return render(request, template, ctx)
+
+
+@login_required
+def archive_entries(request):
+    if request.user.institute_id is None:
+        raise Http404
+    return _drill(request, request.user, "ledger/entries.html")
+
+
+# --- administrators ------------------------------------------------------------------------
+
+@admin_required(*STAFF_ADMINS)
+def person_archive(request, pk):
+    person = get_person_for(request.admin_role, pk)
+    ctx = _archive_context(request, person, admin=True)
+    ctx["credit_form"] = CreditForm(rules=policy_for(person.institute, timezone.localdate().year),
+                                    prefix="credit")
+    return render(request, "ledger/archive.html", ctx)
+
+
+@admin_required(*STAFF_ADMINS)
+def person_entries(request, pk):
+    person = get_person_for(request.admin_role, pk)
+    return _drill(request, person, "ledger/entries.html")
+
+
+@admin_required(*STAFF_ADMINS)
+@require_POST
+def person_credit(request, pk):
+    person = get_person_for(request.admin_role, pk)
+    rules = policy_for(person.institute, timezone.localdate().year)
+    form = CreditForm(request.POST, rules=rules, prefix="credit")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            ledger_admin_credit(actor=request.user, role=request.admin_role, person=person,
+                                cap_class=data["cap_class"], category=data["category"],
+                                minutes=hours_to_minutes(data["hours"]), start=data["start"],
+                                end=data["end"], reason=data["reason"],
+                                source_note=data["source_note"])
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Hours credited."))
+            return redirect("ledger:person_archive", pk=person.pk)
+    ctx = _archive_context(request, person, admin=True)
+    ctx["credit_form"] = form
+    return render(request, "ledger/archive.html", ctx, status=400)
+
+
+@admin_required(*STAFF_ADMINS)
+@require_POST
+def entry_reverse(request, pk, entry_pk):
+    person = get_person_for(request.admin_role, pk)
+    entry = get_object_or_404(LedgerEntry, pk=entry_pk, person=person)
+    form = ReverseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason for the reversal."))
+    else:
+        try:
+            ledger_admin_reverse(actor=request.user, role=request.admin_role, entry=entry,
+                                 reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The entry was reversed."))
+    return redirect("ledger:person_archive", pk=person.pk)
+
+
+# --- the academy's yearly rules ------------------------------------------------------------
+
+@admin_required(Role.ACADEMY_ADMIN)
+def policy_current(request):
+    return redirect("ledger:policy", year=timezone.localdate().year)
+
+
+@admin_required(Role.ACADEMY_ADMIN)
+@require_http_methods(["GET", "POST"])
+def policy_view(request, year):
+    if not 1900 <= year <= 2999:
+        raise Http404
+    role = request.admin_role
+    policy = Policy.objects.filter(org=role.org, year=year).first()
+    if request.method == "POST" and request.POST.get("action") == "create":
+        policy_seed(actor=request.user, org=role.org, year=year,
+                    ruleset="cast" if request.POST.get("ruleset") == "cast" else "cas")
+        return redirect("ledger:policy", year=year)
+    forms = {}
+    if policy is not None:
+        initial = {"annual_target_hours": policy.annual_target_minutes // 60,
+                   "backbone_single_min_hours": policy.backbone_single_min_minutes // 60,
+                   "backbone_ratio_permille": policy.backbone_ratio_permille,
+                   "backbone_basis": policy.backbone_basis,
+                   "chapter_threshold_percent": policy.chapter_threshold_percent,
+                   "heartbeat_seconds": policy.heartbeat_seconds}
+        action = request.POST.get("action") if request.method == "POST" else None
+        forms["policy"] = PolicyForm(request.POST if action == "policy" else None, initial=initial,
+                                     prefix="policy")
+        forms["cls"] = CapClassForm(request.POST if action == "class" else None, prefix="cls")
+        forms["category"] = CategoryForm(request.POST if action == "category" else None,
+                                         classes=policy.classes.all(), prefix="cat")
+        form = {"policy": forms["policy"], "class": forms["cls"], "category": forms["category"]}.get(action)
+        if form is not None and form.is_valid():
+            data = form.cleaned_data
+            try:
+                if action == "policy":
+                    policy_update(actor=request.user, role=role, policy=policy,
+                                  annual_target_minutes=data["annual_target_hours"] * 60,
+                                  backbone_single_min_minutes=data["backbone_single_min_hours"] * 60,
+                                  backbone_ratio_permille=data["backbone_ratio_permille"],
+                                  backbone_basis=data["backbone_basis"],
+                                  chapter_threshold_percent=data["chapter_threshold_percent"],
+                                  heartbeat_seconds=data["heartbeat_seconds"])
+                elif action == "class":
+                    cap = data["cap_hours"]
+                    cap_class_upsert(actor=request.user, role=role, policy=policy, code=data["code"],
+                                     name=data["name"], cap_minutes=None if cap is None else cap * 60)
+                else:
+                    category_upsert(actor=request.user, role=role, policy=policy, code=data["code"],
+                                    name=data["name"], cap_class_code=data["cap_class"],
+                                    kind=data["kind"])
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("ledger:policy", year=year)
+    return render(request, "ledger/policy.html", {
+        "policy": policy, "year": year, "policy_form": forms.get("policy"),
+        "cls": forms.get("cls"), "category": forms.get("category")})

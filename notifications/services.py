@@ -1,0 +1,50 @@
+"""notify() is how every workflow tells people something: an inbox row now, an email
+after the transaction commits when SMTP is configured."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError, ErrorCode
+from notifications.models import Notification
+
+log = logging.getLogger(__name__)
+
+
+def notify(*, recipients, kind: str, title: str, body: str = "", url: str = "") -> list[Notification]:
+    """One inbox row per distinct recipient; emails go out only if the surrounding
+    transaction commits (a rolled-back approval mails nobody)."""
+    people = {p.pk: p for p in recipients if p is not None and p.is_active}
+    rows = Notification.objects.bulk_create([
+        Notification(recipient=p, kind=kind, title=str(title)[:200], body=str(body), url=url[:300])
+        for p in people.values()])
+    if settings.EMAIL_HOST:
+        addresses = [p.email for p in people.values() if p.email]
+
+        def send():
+            for address in addresses:
+                try:
+                    send_mail(str(title)[:200], f"{body}\n\n{url}".strip(), None, [address])
+                except OSError:  # SMTP trouble must not undo the workflow
+                    log.warning("notification mail to %s failed", address)
+
+        transaction.on_commit(send)
+    return rows
+
+
+def notification_mark_read(*, user, notification_id) -> Notification:
+    row = Notification.objects.filter(recipient=user, pk=notification_id).first()
+    if row is None:
+        raise DomainError(ErrorCode.NOT_FOUND, _("Not found."))
+    if row.read_at is None:
+        row.read_at = timezone.now()
+        row.save(update_fields=["read_at"])
+    return row
+
+
+def notifications_mark_all_read(*, user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

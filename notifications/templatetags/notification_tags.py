@@ -1,0 +1,15 @@
+from django import template
+
+from notifications.models import Notification
+
+register = template.Library()
+
+
+@register.inclusion_tag("notifications/_badge.html", takes_context=True)
+def unread_badge(context):
+    """The header's unread count: one COUNT query."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"count": None}
+    return {"count": Notification.objects.filter(recipient=user, read_at__isnull=True).count()}

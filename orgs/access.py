@@ -1,0 +1,28 @@
+from django.http import Http404
+
+from core.errors import DomainError, ErrorCode
+from orgs.models import Org
+from orgs.queries import units_in_scope
+
+
+def get_unit_for(role, pk) -> Org:
+    """A unit inside the role's subtree, or 404 (outside scope looks like missing)."""
+    try:
+        return units_in_scope(role).get(pk=int(pk))
+    except (Org.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+def check_unit_in_scope(role, org: Org) -> None:
+    if role is None or not org.path.startswith(role.org.path):
+        raise DomainError(ErrorCode.NOT_FOUND, "Not found.")
+
+
+def check_tree_admin(role, org: Org) -> None:
+    """Changing the tree or an institute's account rules is for institute and academy
+    admins, inside their scope."""
+    from accounts.access import check_role
+    from accounts.models import Role
+
+    check_unit_in_scope(role, org)
+    check_role(role, min_role=Role.INSTITUTE_ADMIN)
