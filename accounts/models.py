@@ -161,11 +161,13 @@ class ApiToken(models.Model):
 
 
 class LoginThrottle(models.Model):
-    """Failed attempts per (login name, address) key. Keyed on both so that one person
-    guessing cannot lock out a whole institute behind one NAT address, and attempts from
-    elsewhere do not lock the owner out of their own office."""
+    """Failed attempts per (account, address) key: the account the typed login name,
+    email or mobile resolves to, or the typed text if it names no account. Keyed on both
+    so that one person guessing cannot lock out a whole institute behind one NAT
+    address, and attempts from elsewhere do not lock the owner out of their own office.
+    Logins, admin mode and current-password checks all count here."""
 
-    key = models.CharField(max_length=64, unique=True)  # sha256 of name + address
+    key = models.CharField(max_length=64, unique=True)  # sha256 of account (or text) + address
     failures = models.PositiveIntegerField(default=0)
     first_failure_at = models.DateTimeField(null=True, blank=True)
     locked_until = models.DateTimeField(null=True, blank=True)

@@ -156,21 +156,23 @@ def me(request):
     return me_out(request.auth_user, getattr(request, "admin_role", None))
 
 
-@router.patch("/me", response={200: MeOut, 400: ErrorOut, 401: ErrorOut, 409: ErrorOut},
+@router.patch("/me", response={200: MeOut, 400: ErrorOut, 401: ErrorOut, 409: ErrorOut,
+                               429: ErrorOut},
               url_name="profile_update")
 def me_update(request, payload: ProfileIn):
     """Change one's own email and mobile (the current password is required)."""
     user = profile_update(user=request.auth_user, email=payload.email, mobile=payload.mobile,
-                          password=payload.password)
+                          password=payload.password, ip=client_ip(request))
     return me_out(user, getattr(request, "admin_role", None))
 
 
-@router.post("/me/password", response={204: None, 400: ErrorOut, 401: ErrorOut},
+@router.post("/me/password", response={204: None, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut},
              url_name="password_change")
 def me_password(request, payload: PasswordIn):
     """Change one's own password; other sessions and tokens end."""
     password_change(user=request.auth_user, old_password=payload.old_password,
-                    new_password=payload.new_password, keep_token=request.auth_token)
+                    new_password=payload.new_password, keep_token=request.auth_token,
+                    ip=client_ip(request))
     if request.auth_token is None:
         from accounts.views.auth import remember_stamp
 

@@ -22,6 +22,7 @@ from core.errors import DomainError, ErrorCode
 __all__ = [
     "GENERIC_LOGIN_ERROR",
     "authenticate_with_throttle",
+    "current_password_check",
     "password_change",
     "password_set_initial",
     "reuse_password_hash",
@@ -36,9 +37,18 @@ __all__ = [
 GENERIC_LOGIN_ERROR = gettext_noop("Wrong login name or password.")
 
 
-def _throttle_key(identifier: str, ip: str | None) -> str:
-    raw = f"{(identifier or '').strip().lower()}\x00{ip or ''}"
-    return hashlib.sha256(raw.encode()).hexdigest()
+THROTTLED_MESSAGE = gettext_noop("Too many failed attempts. Try again in a few minutes.")
+
+
+def _throttle_key(identifier: str, ip: str | None, user: User | None = None) -> str:
+    # One bucket per account and address, whichever of the login name, email or mobile
+    # was typed (else a guesser gets three times the attempts). Text that names no
+    # account keeps a bucket of its own and gets the same refusal.
+    if user is not None:
+        subject = f"account:{user.pk}"
+    else:
+        subject = f"name:{(identifier or '').strip().lower()}"
+    return hashlib.sha256(f"{subject}\x00{ip or ''}".encode()).hexdigest()
 
 
 def _throttled_until(key: str):
@@ -69,18 +79,19 @@ def _clear_failures(key: str) -> None:
 def authenticate_with_throttle(*, identifier: str, password: str, ip: str | None,
                                purpose: str = "login") -> User:
     """Check a login name/email/mobile and password. Invariant: after
-    XUESHI_LOGIN_FAILURES_ALLOWED failures for one (identifier, address) pair, that pair
-    is refused until the cool-off passes, whatever the password; every attempt is
-    audited; unknown names and wrong passwords give the same error."""
+    XUESHI_LOGIN_FAILURES_ALLOWED failures for one (account, address) pair (for text
+    naming no account: one (text, address) pair), that pair is refused until the
+    cool-off passes, whatever the password; every attempt is audited; unknown names and
+    wrong passwords give the same error. Must not run inside a transaction that the
+    refusal rolls back, or the failure count and its audit row are lost."""
     identifier = (identifier or "").strip()
     password = password or ""
-    key = _throttle_key(identifier, ip)
+    known = find_user_by_identifier(identifier)
+    key = _throttle_key(identifier, ip, known)
     if _throttled_until(key):
-        known = find_user_by_identifier(identifier)
         audit_record(actor=known, actor_label=identifier[:200], action=f"{purpose}.throttled",
                      ip=ip, org=known.institute if known else None)
-        raise DomainError(ErrorCode.THROTTLED,
-                          _("Too many failed attempts. Try again in a few minutes."))
+        raise DomainError(ErrorCode.THROTTLED, _(THROTTLED_MESSAGE))
     # Refuse absurd passwords before hashing: a 1 MB password must not cost a PBKDF2 run.
     if not identifier or not password or len(password) > MAX_PASSWORD_LENGTH:
         user = None
@@ -91,7 +102,6 @@ def authenticate_with_throttle(*, identifier: str, password: str, ip: str | None
     if user is None:
         with transaction.atomic():
             _record_failure(key)
-            known = find_user_by_identifier(identifier)
             audit_record(actor=known, actor_label=identifier[:200], action=f"{purpose}.failed",
                          ip=ip, org=known.institute if known else None)
         raise DomainError(ErrorCode.BAD_CREDENTIALS, _(GENERIC_LOGIN_ERROR))
@@ -119,28 +129,51 @@ def _validate_new_password(user: User, new_password: str, old_password: str | No
                           field="new_password") from None
 
 
-@transaction.atomic
-def password_change(*, user: User, old_password: str, new_password: str,
-                    keep_token: ApiToken | None = None) -> User:
-    """The person sets their own password. Invariant: the old password was right, the
-    new one passes every validator, the initial-password flag is cleared, and every
-    other session and token of the person ends (the caller keeps its own session)."""
-    if len(old_password or "") > MAX_PASSWORD_LENGTH or not user.check_password(old_password or ""):
+def current_password_check(*, user: User, password: str, ip: str | None, purpose: str,
+                           field: str = "password") -> None:
+    """A signed-in person confirms a change with their current password. Invariant: the
+    check counts in the login throttle of (account, address), so a stolen session or
+    token guesses no faster than the login page allows; once over the limit even the
+    right password is refused until the cool-off; every failure is audited. Must not run
+    inside a transaction that the refusal rolls back."""
+    key = _throttle_key(user.login_name, ip, user)
+    if _throttled_until(key):
+        audit_record(actor=user, action=f"{purpose}.throttled", ip=ip, org=user.institute)
+        raise DomainError(ErrorCode.THROTTLED, _(THROTTLED_MESSAGE), field=field)
+    password = password or ""
+    # Refuse absurd passwords before hashing, as at login.
+    if len(password) > MAX_PASSWORD_LENGTH or not user.check_password(password):
+        with transaction.atomic():
+            _record_failure(key)
+            audit_record(actor=user, action=f"{purpose}.failed", ip=ip, org=user.institute)
         raise DomainError(ErrorCode.BAD_CREDENTIALS, _("The current password is wrong."),
-                          field="old_password")
+                          field=field)
+    _clear_failures(key)
+
+
+def password_change(*, user: User, old_password: str, new_password: str,
+                    keep_token: ApiToken | None = None, ip: str | None = None) -> User:
+    """The person sets their own password. Invariant: the old password was right (the
+    check is throttled like a login), the new one passes every validator, the
+    initial-password flag is cleared, and every other session and token of the person
+    ends (the caller keeps its own session)."""
+    # Outside the transaction: a wrong old password must leave its count and audit row.
+    current_password_check(user=user, password=old_password, ip=ip,
+                           purpose="password_change", field="old_password")
     if len(new_password or "") > MAX_PASSWORD_LENGTH:
         raise DomainError(ErrorCode.WEAK_PASSWORD,
                           _("The password may have at most %(n)d characters.")
                           % {"n": MAX_PASSWORD_LENGTH}, field="new_password")
     _validate_new_password(user, new_password or "", old_password)
-    user.set_password(new_password)
-    user.password_is_initial = False
-    user.initial_password_expires_at = None
-    user.password_changed_at = timezone.now()
-    user.save(update_fields=["password", "password_is_initial", "initial_password_expires_at",
-                             "password_changed_at"])
-    user_end_other_sessions(user=user, reason="password.changed", keep_token=keep_token)
-    audit_record(actor=user, action="password.changed", obj=user, org=user.institute)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.password_is_initial = False
+        user.initial_password_expires_at = None
+        user.password_changed_at = timezone.now()
+        user.save(update_fields=["password", "password_is_initial",
+                                 "initial_password_expires_at", "password_changed_at"])
+        user_end_other_sessions(user=user, reason="password.changed", keep_token=keep_token)
+        audit_record(actor=user, action="password.changed", obj=user, org=user.institute)
     return user
 
 
@@ -249,8 +282,10 @@ def token_authenticate(secret: str) -> ApiToken | None:
     return token
 
 
-@transaction.atomic
 def token_enter_admin_mode(*, token: ApiToken, password: str, role_id, ip) -> RoleAssignment:
+    """A bearer token enters admin mode the way a session does. Invariant: the password
+    check is the login throttle's, so a wrong password is counted and audited; hence no
+    transaction around it (a rollback would discard both and never trip the throttle)."""
     role = admin_mode_check_password(user=token.user, password=password, role_id=role_id, ip=ip)
     now = timezone.now()
     ApiToken.objects.filter(pk=token.pk).update(admin_role=role, admin_since=now, admin_last=now)

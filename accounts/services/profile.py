@@ -7,7 +7,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.passwords import MAX_PASSWORD_LENGTH
+from accounts.services.auth import current_password_check
 from core.audit import audit_record
 from core.errors import DomainError, ErrorCode
 
@@ -38,14 +38,19 @@ def normalise_mobile(value: str | None, *, field: str = "mobile") -> str | None:
     return value
 
 
-@transaction.atomic
-def profile_update(*, user: User, email: str | None, mobile: str | None, password: str) -> User:
+def profile_update(*, user: User, email: str | None, mobile: str | None, password: str,
+                   ip: str | None = None) -> User:
     """The person edits their own contact data (个人基本信息 / 邮件账户设置). Invariant:
-    the current password was given (an email is a login and an SSO identity, so a
-    stolen session must not be able to re-point it); email and mobile stay unique."""
-    if len(password or "") > MAX_PASSWORD_LENGTH or not user.check_password(password or ""):
-        raise DomainError(ErrorCode.BAD_CREDENTIALS, _("The current password is wrong."),
-                          field="password")
+    the current password was given, checked under the login throttle (an email is a
+    login and an SSO identity, so a stolen session must not be able to re-point it or
+    guess the password through this form); email and mobile stay unique."""
+    # Outside the transaction: a wrong password must leave its count and audit row.
+    current_password_check(user=user, password=password, ip=ip, purpose="profile_update")
+    with transaction.atomic():
+        return _profile_save(user=user, email=email, mobile=mobile)
+
+
+def _profile_save(*, user: User, email: str | None, mobile: str | None) -> User:
     email = normalise_email(email)
     mobile = normalise_mobile(mobile)
     others = User.objects.exclude(pk=user.pk)

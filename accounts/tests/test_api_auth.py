@@ -1,8 +1,12 @@
 """Bearer tokens for the mobile client and the me/password operations."""
 
-import pytest
-from django.test import Client
+from datetime import timedelta
 
+import pytest
+from django.test import Client, override_settings
+from django.utils import timezone
+
+from accounts.models import ApiToken, User
 from accounts.services import password_set_initial
 from conftest import login
 from core.models import AuditEvent
@@ -120,6 +124,97 @@ def test_token_admin_mode(cast, client):
     assert ok.status_code == 200 and ok.json()["role"] == "institute_admin"
     me = Client().get("/api/v1/me", **bearer(secret)).json()
     assert me["admin_role"]["org_name"] == "南京天文光学技术研究所"
+
+
+def _enter_admin_mode(secret, password, role):
+    return Client().post("/api/v1/auth/admin-mode", {"password": password, "role_id": role.pk},
+                         content_type="application/json", REMOTE_ADDR="10.0.0.5", **bearer(secret))
+
+
+@override_settings(XUESHI_LOGIN_FAILURES_ALLOWED=3, XUESHI_LOGIN_COOLOFF_SECONDS=900)
+def test_token_admin_mode_wrong_passwords_are_throttled(cast, client):
+    secret = obtain(client, "niaot", cast.password).json()["token"]
+    role = cast.institute_admin.roles.get()
+    for _ in range(3):
+        wrong = _enter_admin_mode(secret, "nope", role)
+        assert wrong.status_code == 401
+        assert wrong.json() == {"code": "bad_credentials", "message": "密码错误。",
+                                "field": "password"}
+    # Over the limit: the same generic refusal as the 我的管理 page, even for the right
+    # password, until the cool-off passes.
+    for password in ("nope", cast.password):
+        refused = _enter_admin_mode(secret, password, role)
+        assert refused.status_code == 429
+        assert refused.json()["code"] == "throttled"
+        assert refused.json()["message"] == "失败次数过多，请几分钟后再试。"
+    assert Client().get("/api/v1/me", **bearer(secret)).json()["admin_role"] is None
+    assert Client().get("/api/v1/staff", **bearer(secret)).status_code == 403
+    # The failures survived the refusal (no rollback took them away).
+    failed = AuditEvent.objects.filter(action="admin_mode.failed", actor=cast.institute_admin)
+    assert failed.count() == 3 and set(failed.values_list("ip", flat=True)) == {"10.0.0.5"}
+    assert AuditEvent.objects.filter(action="admin_mode.throttled").count() == 2
+    assert not AuditEvent.objects.filter(action="admin_mode.entered").exists()
+    # The login of the same account from the same address shares the bucket.
+    assert obtain(client, "niaot", cast.password).status_code == 429
+
+
+@pytest.mark.parametrize("field, age", [("admin_last", timedelta(minutes=31)),
+                                        ("admin_since", timedelta(hours=2, seconds=1))])
+def test_token_admin_mode_lapses(cast, client, field, age):
+    secret = obtain(client, "niaot", cast.password).json()["token"]
+    role = cast.institute_admin.roles.get()
+    assert _enter_admin_mode(secret, cast.password, role).status_code == 200
+    assert Client().get("/api/v1/staff", **bearer(secret)).status_code == 200
+    token = ApiToken.objects.get(user=cast.institute_admin, revoked_at__isnull=True)
+    ApiToken.objects.filter(pk=token.pk).update(**{field: getattr(token, field) - age})
+    response = Client().get("/api/v1/staff", **bearer(secret))
+    assert response.status_code == 403
+    assert response.json()["code"] == "admin_mode_required"
+
+
+def test_expired_initial_password_token_refused(cast, client):
+    password_set_initial(actor=None, user=cast.learner, password="Abcd1234")
+    secret = obtain(client, "niaot-zhangsan", "Abcd1234").json()["token"]
+    User.objects.filter(pk=cast.learner.pk).update(
+        initial_password_expires_at=timezone.now() - timedelta(minutes=1))
+    change = Client().post("/api/v1/me/password",
+                           {"old_password": "Abcd1234", "new_password": "Tianwen-Guangxue-88"},
+                           content_type="application/json", **bearer(secret))
+    assert change.status_code == 403
+    assert change.json()["code"] == "password_expired"
+    assert change.json()["message"] == "您的初始密码已过期，请联系管理员重新设置。"
+    me = Client().get("/api/v1/me", **bearer(secret))
+    assert me.status_code == 403 and me.json()["code"] == "password_expired"
+    cast.learner.refresh_from_db()
+    assert cast.learner.password_is_initial and cast.learner.check_password("Abcd1234")
+    assert not AuditEvent.objects.filter(action="password.changed").exists()
+
+
+@override_settings(XUESHI_LOGIN_FAILURES_ALLOWED=3, XUESHI_LOGIN_COOLOFF_SECONDS=900)
+@pytest.mark.parametrize("method, url, payload", [
+    ("post", "/api/v1/me/password", lambda pw: {"old_password": pw,
+                                                 "new_password": "Tianwen-Guangxue-88"}),
+    ("patch", "/api/v1/me", lambda pw: {"email": "zs@niaot.ac.cn", "password": pw}),
+])
+def test_current_password_guessing_via_api_is_throttled(cast, client, method, url, payload):
+    secret = obtain(client, "niaot-zhangsan", cast.password).json()["token"]
+
+    def send(password):
+        return getattr(Client(), method)(url, payload(password), content_type="application/json",
+                                         REMOTE_ADDR="10.0.0.5", **bearer(secret))
+
+    for _ in range(3):
+        response = send("wrong")
+        assert response.status_code == 401 and response.json()["code"] == "bad_credentials"
+    refused = send(cast.password)
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "throttled"
+    assert refused.json()["message"] == "失败次数过多，请几分钟后再试。"
+    cast.learner.refresh_from_db()
+    assert cast.learner.check_password(cast.password) and cast.learner.email is None
+    # Counted in the login throttle of this account and address.
+    assert obtain(client, "niaot-zhangsan", cast.password).status_code == 429
+    assert obtain(client, "niaot-zhangsan", cast.password, ip="10.0.0.6").status_code == 201
 
 
 def test_session_api_needs_csrf_for_writes(cast):

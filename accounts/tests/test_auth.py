@@ -84,6 +84,30 @@ def test_throttle_per_name_and_address(cast, client):
 
 
 @override_settings(XUESHI_LOGIN_FAILURES_ALLOWED=3, XUESHI_LOGIN_COOLOFF_SECONDS=900)
+def test_throttle_counts_per_account_whichever_identifier_is_typed(cast, client):
+    cast.learner.email = "zhangsan@niaot.ac.cn"
+    cast.learner.mobile = "13800138000"
+    cast.learner.save()
+    for ident in ("niaot-zhangsan", "ZhangSan@niaot.ac.cn", "13800138000"):
+        response = post_login(client, ident, "wrong", ip="10.3.3.3")
+        assert "用户名或密码错误" in response.content.decode()
+    for ident in ("niaot-zhangsan", "zhangsan@niaot.ac.cn", "13800138000"):
+        response = post_login(client, ident, cast.password, ip="10.3.3.3")
+        assert "失败次数过多" in response.content.decode(), ident
+        assert "_auth_user_id" not in client.session
+    # Another account behind the same address is not affected.
+    assert post_login(Client(), "niaot-lisi", cast.password, ip="10.3.3.3").status_code == 302
+    # Text that names no account is throttled by itself, with the same notices.
+    for _ in range(3):
+        assert "用户名或密码错误" in post_login(client, "ghost@niaot.ac.cn", "x",
+                                                 ip="10.3.3.3").content.decode()
+    assert "失败次数过多" in post_login(client, "ghost@niaot.ac.cn", "x",
+                                          ip="10.3.3.3").content.decode()
+    assert "用户名或密码错误" in post_login(client, "13900000000", "x",
+                                             ip="10.3.3.3").content.decode()
+
+
+@override_settings(XUESHI_LOGIN_FAILURES_ALLOWED=3, XUESHI_LOGIN_COOLOFF_SECONDS=900)
 def test_throttle_lifts_after_cool_off(cast, client):
     from accounts.models import LoginThrottle
 
@@ -136,7 +160,7 @@ def test_initial_password_api_refused_with_code(fresh, client):
     ("Zhangsan!2026", "登录名"),
     ("niaot!Strong2026", "单位缩写"),
     ("short1", "太短"),
-    ("password", ""),
+    ("password", "这个密码太常见了。"),
 ])
 def test_weak_new_password_refused_with_reason(fresh, client, new, reason):
     post_login(client, fresh.login_name, "Abcd1234")
@@ -190,6 +214,29 @@ def test_initial_password_expiring_mid_session_logs_out(fresh, client):
         initial_password_expires_at=timezone.now() - timedelta(minutes=1))
     response = client.get("/me/password/")
     assert response.status_code == 302 and response["Location"] == "/login/"
+
+
+@override_settings(XUESHI_LOGIN_FAILURES_ALLOWED=3, XUESHI_LOGIN_COOLOFF_SECONDS=900)
+def test_current_password_guessing_on_change_page_is_throttled(cast, client):
+    login(client, cast.learner)
+
+    def change(old):
+        return client.post("/me/password/", {"old_password": old,
+                                              "new_password": "Tianwen-Guangxue-88",
+                                              "new_password2": "Tianwen-Guangxue-88"})
+
+    for _ in range(3):
+        response = change("wrong")
+        assert response.status_code == 200 and "原密码错误" in response.content.decode()
+    response = change(cast.password)
+    assert response.status_code == 200 and "失败次数过多" in response.content.decode()
+    cast.learner.refresh_from_db()
+    assert cast.learner.check_password(cast.password)
+    assert AuditEvent.objects.filter(action="password_change.failed", actor=cast.learner).count() == 3
+    assert AuditEvent.objects.filter(action="password_change.throttled").count() == 1
+    # One bucket with the login of this account from this address.
+    assert "失败次数过多" in post_login(Client(), "niaot-zhangsan", cast.password,
+                                          ip="127.0.0.1").content.decode()
 
 
 def test_password_change_ends_other_sessions(cast):

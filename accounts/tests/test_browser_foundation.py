@@ -5,6 +5,7 @@ import time
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
+from playwright.sync_api import expect
 
 from accounts.adminmode import SESSION_LAST
 from accounts.models import Role
@@ -74,7 +75,9 @@ def test_initial_password_to_own_staff_list(page, academy):
     # Filtering works through htmx without a full page load.
     page.fill("input[name=q]", "张三")
     page.click("form.filters button.primary")
-    page.wait_for_function("!document.querySelector('[data-testid=staff-table]').innerText.includes('王管理')")
+    # A locator assertion retries from outside the page: wait_for_function would evaluate a
+    # string inside it, which our CSP (no unsafe-eval) rightly refuses once it has to poll.
+    expect(page.locator("[data-testid=staff-table]")).not_to_contain_text("王管理")
     assert "张三" in page.locator("[data-testid=staff-table]").inner_text()
 
 

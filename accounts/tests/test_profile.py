@@ -1,4 +1,5 @@
 import pytest
+from django.test import override_settings
 
 from conftest import login
 from core.models import AuditEvent
@@ -27,6 +28,21 @@ def test_update_email_and_mobile_needs_password(cast, client):
     assert (cast.learner.email, cast.learner.mobile) == ("zs@niaot.ac.cn", "13800138000")
     event = AuditEvent.objects.get(action="profile.updated")
     assert event.before == {"email": None, "mobile": None}
+
+
+@override_settings(XUESHI_LOGIN_FAILURES_ALLOWED=3, XUESHI_LOGIN_COOLOFF_SECONDS=900)
+def test_password_guessing_on_profile_is_throttled(cast, client):
+    login(client, cast.learner)
+    data = {"email": "zs@niaot.ac.cn", "mobile": ""}
+    for _ in range(3):
+        response = client.post("/me/", {**data, "password": "wrong"})
+        assert response.status_code == 200 and "原密码错误" in response.content.decode()
+    response = client.post("/me/", {**data, "password": cast.password})
+    assert response.status_code == 200 and "失败次数过多" in response.content.decode()
+    cast.learner.refresh_from_db()
+    assert cast.learner.email is None
+    assert AuditEvent.objects.filter(action="profile_update.failed", actor=cast.learner).count() == 3
+    assert not AuditEvent.objects.filter(action="profile.updated").exists()
 
 
 @pytest.mark.parametrize("email, mobile, field_text", [

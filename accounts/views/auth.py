@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -10,7 +11,12 @@ from accounts.adminmode import session_admin_clear, session_admin_start
 from accounts.forms import AdminModeForm, LoginForm, PasswordChangeForm
 from accounts.middleware import SESSION_STAMP
 from accounts.queries import roles_of
-from accounts.services import admin_mode_check_password, authenticate_with_throttle, password_change
+from accounts.services import (
+    admin_mode_check_password,
+    authenticate_with_throttle,
+    password_change,
+    user_end_other_sessions,
+)
 from core.audit import audit_record
 from core.errors import DomainError
 from core.requestcontext import client_ip
@@ -53,9 +59,13 @@ def login_view(request):
 
 @require_POST
 def logout_view(request):
+    """Log out everywhere (issue 5): this session ends now, the person's other sessions at
+    their next request, and their API tokens are revoked."""
     if request.user.is_authenticated:
-        audit_record(actor=request.user, action="logout", obj=request.user,
-                     org=request.user.institute)
+        with transaction.atomic():
+            user_end_other_sessions(user=request.user, reason="logout")
+            audit_record(actor=request.user, action="logout", obj=request.user,
+                         org=request.user.institute)
     logout(request)
     return redirect("accounts:login")
 
@@ -67,7 +77,8 @@ def password_change_view(request):
     if request.method == "POST" and form.is_valid():
         try:
             password_change(user=request.user, old_password=form.cleaned_data["old_password"],
-                            new_password=form.cleaned_data["new_password"])
+                            new_password=form.cleaned_data["new_password"],
+                            ip=client_ip(request))
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
