@@ -148,6 +148,9 @@ class CreditIn(Schema):
     end: date | None = None
     reason: str = Field(..., min_length=1, max_length=500)
     source_note: str = Field("", max_length=200)
+    request_key: str | None = Field(
+        None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+        description="a key of the client's choosing; a retry with the same key credits once")
 
 
 class ReverseIn(Schema):
@@ -232,7 +235,7 @@ def credit(request, payload: CreditIn):
         actor=request.auth_user, role=request.admin_role, person=person,
         cap_class=payload.cap_class, category=payload.category,
         minutes=hours_to_minutes(payload.hours), start=payload.start, end=payload.end,
-        reason=payload.reason, source_note=payload.source_note)
+        reason=payload.reason, source_note=payload.source_note, request_key=payload.request_key)
     return Status(201, entries)
 
 

@@ -1,4 +1,5 @@
 import re
+import uuid
 
 from django import forms
 from django.utils import timezone
@@ -43,6 +44,9 @@ class CreditForm(forms.Form):
     end = forms.DateField(label=_("End"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=_("Reason"), max_length=500)
     source_note = forms.CharField(label=_("Where the hours come from"), max_length=200, required=False)
+    # A fresh key per rendered form: posting the same form twice credits once.
+    request_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False,
+                                  initial=lambda: uuid.uuid4().hex)
 
     def __init__(self, *args, rules=None, **kwargs):
         super().__init__(*args, **kwargs)

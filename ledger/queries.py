@@ -190,6 +190,8 @@ class Archive:
     sources: list[SourceRow]
     projects_by_category: dict[str, int]
     by_month: dict = field(default_factory=dict)  # (year, month) → {class: minutes}
+    # Hours per subject / training category (CAST's archive shows them), before caps.
+    by_category: dict = field(default_factory=dict)  # category name → minutes
     exams_taken: int = 0
     exams_passed: int = 0
 
@@ -270,11 +272,16 @@ def archive_for(person, start: Month, end: Month) -> Archive:
     for s in live:
         if s.source_kind == SourceKind.PROJECT:
             projects_by_category[s.category_name or s.category] += 1
+    by_category: dict[str, int] = defaultdict(int)
+    for s in live:
+        if s.category:
+            by_category[s.category_name or s.category] += s.minutes
     classes = [figures[c] for c in order]
     return Archive(start=start, end=end, total=sum(f.minutes for f in classes),
                    effective=sum(f.effective for f in classes), classes=classes,
                    years=year_figures, sources=live,
                    projects_by_category=dict(projects_by_category),
+                   by_category={k: v for k, v in by_category.items() if v},
                    by_month={k: dict(v) for k, v in sorted(by_month.items())})
 
 
@@ -298,28 +305,34 @@ def entries_for(person, start: Month, end: Month, *, cap_class: str | None = Non
 
 def totals_by_person(people, year: int, months: tuple[int, int] | None = None) -> dict[int, dict]:
     """{person_id: {"total", "effective", "classes": {code: minutes}}} for the year (or the
-    months first..last of it) from LedgerTotal: O(people × classes) rows read."""
+    months first..last of it). Reads the running totals, never the entries: for a whole
+    year one LedgerYearTotal row per person and class as it is stored (no grouping, no
+    join), plus one row per person for their academy, whose rules are loaded once."""
+    from accounts.models import User
+
     if months:
-        rows = LedgerTotal.objects.filter(year=year, person__in=people,
-                                          month__gte=months[0], month__lte=months[1])
+        rows = (LedgerTotal.objects.filter(year=year, person__in=people, month__gte=months[0],
+                                           month__lte=months[1])
+                .values("person_id", "cap_class").annotate(m=Sum("minutes"))
+                .values_list("person_id", "cap_class", "m"))
     else:
-        rows = LedgerYearTotal.objects.filter(year=year, person__in=people)
+        rows = (LedgerYearTotal.objects.filter(year=year, person__in=people)
+                .values_list("person_id", "cap_class", "minutes"))
     per_person: dict[int, dict[str, int]] = defaultdict(dict)
-    institutes = {}
-    for person_id, code, minutes, institute_id in (
-            rows.values("person_id", "cap_class").annotate(m=Sum("minutes"))
-            .values_list("person_id", "cap_class", "m", "person__institute__root_id")):
+    for person_id, code, minutes in rows.iterator(chunk_size=20000):
         per_person[person_id][code] = minutes
-        institutes[person_id] = institute_id
+    if not per_person:
+        return {}
+    roots = dict(User.objects.filter(pk__in=people).values_list("pk", "institute__root_id"))
     rules_by_root = {}
     out = {}
     for person_id, per_class in per_person.items():
-        root_id = institutes[person_id]
-        if root_id not in rules_by_root:
+        root_id = roots.get(person_id)
+        rules = rules_by_root.get(root_id)
+        if rules is None:
             from orgs.models import Org
 
-            rules_by_root[root_id] = policy_for(Org(pk=root_id, root_id=root_id), year)
-        rules = rules_by_root[root_id]
+            rules = rules_by_root[root_id] = policy_for(Org(pk=root_id, root_id=root_id), year)
         out[person_id] = {"total": sum(per_class.values()), "effective": rules.effective(per_class),
                           "classes": per_class}
     return out

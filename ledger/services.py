@@ -7,6 +7,7 @@ Invariants kept here:
 - a locked year's policy does not change.
 """
 
+import re
 import uuid
 from datetime import date
 
@@ -389,19 +390,27 @@ def _check_in_scope(role, person: User) -> None:
         raise DomainError(ErrorCode.FORBIDDEN, _("Your role cannot do this."))
 
 
+REQUEST_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
 def ledger_admin_credit(*, actor, role, person: User, cap_class: str, minutes: int, start: date,
                         end: date | None = None, category: str = "", reason: str,
-                        source_note: str = "") -> list[LedgerEntry]:
+                        source_note: str = "", request_key: str | None = None) -> list[LedgerEntry]:
     """补录: an admin credits hours to a person in scope, with a reason and a note of
-    where the hours come from."""
+    where the hours come from. `request_key` (the form's one-time key, or the API
+    client's) is the posting's source id, so a double-clicked form or a retried request
+    credits once and answers with the first posting."""
     _check_in_scope(role, person)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(ErrorCode.INVALID, _("Give a reason."), field="reason")
+    if request_key is not None and not REQUEST_KEY.fullmatch(request_key):
+        raise DomainError(ErrorCode.INVALID, _("The request key must be 8 to 64 letters, digits, "
+                                               "'-' or '_'."), field="request_key")
     return ledger_credit(person=person, cap_class=cap_class, minutes=minutes, start=start, end=end,
                          category=category, source_kind=SourceKind.ADMIN,
-                         source_id=uuid.uuid4().hex, source_label=(source_note or reason)[:200],
-                         actor=actor, note=reason)
+                         source_id=request_key or uuid.uuid4().hex,
+                         source_label=(source_note or reason)[:200], actor=actor, note=reason)
 
 
 def ledger_admin_reverse(*, actor, role, entry: LedgerEntry, reason: str) -> LedgerEntry:

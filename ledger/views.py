@@ -160,7 +160,7 @@ def person_credit(request, pk):
                                 cap_class=data["cap_class"], category=data["category"],
                                 minutes=hours_to_minutes(data["hours"]), start=data["start"],
                                 end=data["end"], reason=data["reason"],
-                                source_note=data["source_note"])
+                                source_note=data["source_note"], request_key=data["request_key"] or None)
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:

@@ -14,7 +14,8 @@ def test_seed_demo_loads_the_academy_once(capsys):
     people = User.objects.count()
     names = set(User.objects.values_list("login_name", flat=True))
     assert 290 <= people <= 320
-    assert Org.objects.filter(kind=OrgKind.INSTITUTE).count() == 3
+    assert Org.objects.filter(kind=OrgKind.INSTITUTE, root__abbr="cas").count() == 3
+    assert Org.objects.filter(kind=OrgKind.INSTITUTE, root__abbr="cast").count() == 1
     assert {r.role for r in RoleAssignment.objects.all()} == set(Role.values)
     assert User.objects.filter(hours_required=False).exists()
     assert User.objects.exclude(email=None).exists() and User.objects.filter(email=None).exists()
@@ -29,7 +30,8 @@ def test_seed_demo_loads_the_academy_once(capsys):
 
 def test_demo_logins_work():
     call_command("seed_demo")
-    for login in ("cas-admin", "niaot", "imr", "niaot-wangfang", "niaot-zhaolei", "niaot-zhangsan"):
+    for login in ("cas-admin", "niaot", "imr", "niaot-wangfang", "niaot-zhaolei", "niaot-zhangsan",
+                  "cast-admin", "castorg", "castorg-liming"):
         user = authenticate_with_throttle(identifier=login, password=DEMO_PASSWORD, ip="127.0.0.1")
         assert not user.password_is_initial, login
     lisi = authenticate_with_throttle(identifier="niaot-lisi", password=DEMO_INITIAL_PASSWORD,
@@ -54,3 +56,20 @@ def test_demo_hours_include_the_seed_001_archive():
     archive = archive_for(zhangsan, (last, 1), (last, 12))
     assert (archive.total, archive.effective) == (92 * 60 + 10, 54 * 60 + 10)
     assert year_progress(zhangsan, last + 1).effective_minutes == 16 * 60 + 10
+
+
+def test_demo_has_a_second_academy_on_the_cast_rules():
+    from django.utils import timezone
+
+    from ledger.queries import archive_for, policy_for
+
+    call_command("seed_demo")
+    liming = User.objects.get(login_name="castorg-liming")
+    year = timezone.localdate().year
+    assert [c.code for c in policy_for(liming.institute, year).classes] == ["online", "offline"]
+    zhangsan = User.objects.get(login_name="niaot-zhangsan")
+    assert "self_study" in [c.code for c in policy_for(zhangsan.institute, year).classes]
+    archive = archive_for(liming, (year, 1), (year, 12))
+    # Online 58 h is capped at 50 h; offline 32 h counts in full.
+    assert (archive.total, archive.effective) == (90 * 60, 82 * 60)
+    assert len(archive.by_category) == 4

@@ -90,6 +90,21 @@ def test_admin_credit_and_reverse(hours):
     assert LedgerEntry.objects.filter(person=hours.learner, source_kind="admin").count() == 2
 
 
+def test_admin_credit_retried_with_the_same_key_credits_once(hours):
+    api = admin_client(hours, hours.institute_admin)
+    payload = {"person_id": hours.learner.pk, "cap_class": "offline", "hours": "3",
+               "start": "2026-03-01", "reason": "补录讲座", "request_key": "retry-key-0001"}
+    first = api.post("/api/v1/ledger/entries", payload, content_type="application/json")
+    second = api.post("/api/v1/ledger/entries", payload, content_type="application/json")
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert LedgerEntry.objects.filter(person=hours.learner, source_kind="admin").count() == 1
+    for bad in ("short", "has space in it", "x" * 65):
+        response = api.post("/api/v1/ledger/entries", {**payload, "request_key": bad},
+                            content_type="application/json")
+        assert response.status_code == 400, bad
+
+
 def test_learner_cannot_credit(hours, client):
     login(client, hours.learner)
     response = client.post("/api/v1/ledger/entries", {

@@ -1,5 +1,6 @@
 """The ledger's pages: banner, 我的学习, 我的档案, drill-down, print, admin tools, policy."""
 
+import re
 from datetime import date
 
 import pytest
@@ -80,6 +81,41 @@ def test_drill_down_shows_cap(seed001, client):
     assert 'data-testid="cap-note"' in html and "38小时" in html
 
 
+def test_every_count_and_row_drills_down_to_its_entries(seed001, client):
+    login(client, seed001.learner)
+    html = client.get("/learning/archive/?start=2016-01&end=2016-12").content.decode()
+    assert 'data-testid="drill-projects"' in html and 'data-testid="drill-self-study"' in html
+    expectations = {"source_kind=project": ("干部教育培训工作条例培训", "读书"),
+                    "source_kind=claim&cap_class=self_study": ("读书", "干部教育培训工作条例培训"),
+                    "source_kind=course": ("标准、质量体系与我", "读书"),
+                    "source_kind=project&source_id=p1": ("干部教育培训工作条例培训", "p2")}
+    for query, (shown, hidden) in expectations.items():
+        assert query.replace("&", "&amp;") in html, query
+        body = client.get(f"/learning/archive/entries/?start=2016-01&end=2016-12&{query}",
+                          HTTP_HX_REQUEST="true").content.decode()
+        assert shown in body and hidden not in body, query
+
+
+def test_policy_categories_are_edited_and_locked(cast, client):
+    enter_admin(client, cast.academy_admin)
+    client.post(f"/manage/policy/{YEAR}/", {"action": "create", "ruleset": "cas"})
+    policy = Policy.objects.get(org=cast.academy, year=YEAR)
+    response = client.post(f"/manage/policy/{YEAR}/", {
+        "action": "category", "cat-code": "overseas_training", "cat-name": "境外培训",
+        "cat-cap_class": "offline", "cat-kind": "training_category"})
+    assert response.status_code == 302
+    assert policy.categories.get(code="overseas_training").cap_class.code == "offline"
+    bad = client.post(f"/manage/policy/{YEAR}/", {
+        "action": "category", "cat-code": "x", "cat-name": "x", "cat-cap_class": "magic",
+        "cat-kind": "subject"})
+    assert bad.status_code == 200 and not policy.categories.filter(code="x").exists()
+    policy_lock(actor=None, policy=policy, reason="骨干人才已完成上报")
+    client.post(f"/manage/policy/{YEAR}/", {
+        "action": "category", "cat-code": "late", "cat-name": "迟到的类别",
+        "cat-cap_class": "offline", "cat-kind": "training_category"})
+    assert not policy.categories.filter(code="late").exists()
+
+
 def test_print_view(seed001, client):
     login(client, seed001.learner)
     html = client.get("/learning/archive/print/?start=2016-01&end=2016-12").content.decode()
@@ -117,6 +153,24 @@ def test_admin_credit_and_reverse_pages(cast, client):
     assert response.status_code == 302 and LedgerEntry.objects.count() == 1
     client.post(f"/manage/staff/{cast.learner.pk}/archive/entries/{entry.pk}/reverse/", {"reason": "录错"})
     assert LedgerEntry.objects.filter(reverses=entry).exists()
+
+
+def test_credit_form_posted_twice_credits_once(cast, client):
+    """A double click or a browser resubmit sends the form's one-time key again."""
+    enter_admin(client, cast.institute_admin)
+    page = client.get(f"/manage/staff/{cast.learner.pk}/archive/").content.decode()
+    key = re.search(r'name="credit-request_key" value="([0-9a-f]{32})"', page).group(1)
+    url = f"/manage/staff/{cast.learner.pk}/archive/credit/"
+    data = {"credit-cap_class": "offline", "credit-hours": "4", "credit-start": f"{YEAR}-03-01",
+            "credit-reason": "所内讲座补录", "credit-request_key": key}
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 302
+    assert LedgerEntry.objects.filter(person=cast.learner).count() == 1
+    # A freshly rendered form carries a new key, so a second real credit is possible.
+    again = client.get(f"/manage/staff/{cast.learner.pk}/archive/").content.decode()
+    assert re.search(r'name="credit-request_key" value="([0-9a-f]{32})"', again).group(1) != key
+    bad = client.post(url, {**data, "credit-request_key": "../../x"})
+    assert bad.status_code == 400 and LedgerEntry.objects.filter(person=cast.learner).count() == 1
 
 
 def test_outsider_cannot_credit_or_reverse(cast, client):

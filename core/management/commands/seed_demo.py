@@ -41,6 +41,13 @@ def demo_people() -> list[dict]:
          "try": "class admin"},
         {"login": "niaot-zhangsan", "name": "张三", "role": None, "unit": "niaot/光学技术研究部",
          "try": "a learner: 我的学习, 个人设置"},
+        # A second top organisation on the CAST-like rule set (seed 003).
+        {"login": "cast-admin", "name": "科协党校管理员", "role": Role.ACADEMY_ADMIN, "unit": "cast",
+         "try": "CAST rules: 我的管理 → 学时规则 (subjects, no self-study)", "ruleset": "cast"},
+        {"login": "castorg", "name": "科协机关管理员", "role": Role.INSTITUTE_ADMIN, "unit": "castorg",
+         "try": "institute admin under the CAST rules", "ruleset": "cast"},
+        {"login": "castorg-liming", "name": "李明", "role": None, "unit": "castorg/组织人事部",
+         "try": "a CAST learner: 我的档案 shows hours per subject", "ruleset": "cast"},
     ]
 
 
@@ -80,6 +87,8 @@ class Command(BaseCommand):
                     units[f"{spec['abbr']}/{dept}"] = unit
 
         for person in demo_people():
+            if person.get("ruleset") == "cast":
+                continue  # loaded by _cast below
             unit = units[person["unit"]]
             institute = unit.institute if unit.kind in (OrgKind.INSTITUTE, OrgKind.DEPARTMENT) else None
             department = unit if unit.kind == OrgKind.DEPARTMENT else None
@@ -117,6 +126,43 @@ class Command(BaseCommand):
                              valid_days=3650)
 
         self._hours(rng, academy, today)
+        self._cast(today)
+
+    def _cast(self, today):
+        """中国科协: a top organisation of its own on the CAST-like rule set, so the demo shows
+        that rules are data: subjects under online and offline, no self-study class."""
+        from ledger.services import ledger_credit, policy_seed_cast
+
+        top = org_create(actor=None, kind=OrgKind.ACADEMY, name="中国科协")
+        Org.objects.filter(pk=top.pk).update(abbr="cast")
+        office = org_create(actor=None, kind=OrgKind.INSTITUTE, name="中国科协机关", parent=top,
+                            abbr="castorg")
+        dept = org_create(actor=None, kind=OrgKind.DEPARTMENT, name="组织人事部", parent=office)
+        units = {"cast": top, "castorg": office, "castorg/组织人事部": dept}
+        for person in demo_people():
+            if person.get("ruleset") != "cast" or person["role"] is None:
+                continue
+            unit = units[person["unit"]]
+            admin_bootstrap(login_name=person["login"], real_name=person["name"],
+                            role=person["role"], org=unit, password=demodata.DEMO_PASSWORD,
+                            institute=office if unit != top else None)
+        admin = User.objects.get(login_name="castorg")
+        liming, _pw = person_create(actor=admin, role=admin.roles.get(role=Role.INSTITUTE_ADMIN),
+                                    real_name="李明", institute=office, department=dept,
+                                    employee_no="CAST-0001", post_type=PostType.MANAGEMENT,
+                                    hire_date=date(2015, 9, 1), login_name="castorg-liming")
+        password_change(user=liming, old_password=demodata.DEMO_INITIAL_PASSWORD,
+                        new_password=demodata.DEMO_PASSWORD)
+        for year in (today.year - 1, today.year):
+            policy_seed_cast(top, year)
+        hours = [("offline", "party_theory", 24, "学习贯彻党的二十大精神专题培训班"),
+                 ("offline", "special", 8, "科技社团治理专项培训"),
+                 ("online", "cloud", 30, "“科协党建云”平台在线学习"),
+                 ("online", "school_online", 28, "党校网络专题班")]
+        for n, (cls, subject, h, label) in enumerate(hours):
+            ledger_credit(person=liming, cap_class=cls, minutes=h * 60, category=subject,
+                          start=date(today.year, 1 + n, 1), source_kind="admin",
+                          source_id=f"demo-cast-{n}", source_label=label)
 
     def _hours(self, rng, academy, today):
         """This year's and last year's rules, and hours for everybody: some meet the target,

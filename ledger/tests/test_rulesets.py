@@ -1,0 +1,97 @@
+"""Rules are data: the CAST-like rule set (seed 003) next to the CAS one, each academy on
+its own policy, and the archive's hours per subject."""
+
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from conftest import login
+from core.errors import DomainError
+from ledger.models import Category, Policy
+from ledger.queries import archive_for, policy_for
+from ledger.services import ledger_credit, policy_seed_cas, policy_seed_cast
+from orgs.models import OrgKind
+from orgs.tests.factories import make_org
+
+pytestmark = pytest.mark.django_db
+H = 60
+YEAR = 2026
+
+
+@pytest.fixture
+def cast_school(cast):
+    """niaot stays on the CAS rules; a second academy runs the CAST rules."""
+    top = make_org(OrgKind.ACADEMY, name="中国科协")
+    office = make_org(OrgKind.INSTITUTE, top, name="中国科协机关", abbr="castorg")
+    from accounts.tests.factories import make_user
+
+    cast.party_learner = make_user(login_name="castorg-liming", real_name="李明", institute=office,
+                                   employee_no="C001")
+    policy_seed_cas(cast.academy, YEAR)
+    policy_seed_cast(top, YEAR)
+    cast.cast_top = top
+    return cast
+
+
+def test_cast_rules_have_subjects_and_no_self_study(cast_school):
+    rules = policy_for(cast_school.party_learner.institute, YEAR)
+    assert [c.code for c in rules.classes] == ["online", "offline"]
+    assert rules.cap("online") == 50 * H and rules.cap("offline") is None
+    subjects = Category.objects.filter(policy__org=cast_school.cast_top, policy__year=YEAR)
+    assert subjects.count() == 9 and set(subjects.values_list("kind", flat=True)) == {"subject"}
+    assert "党的基本理论和党性教育培训" in {c.name for c in rules.categories}
+    # The CAS academy keeps its own three classes in the same year.
+    cas = policy_for(cast_school.learner.institute, YEAR)
+    assert [c.code for c in cas.classes] == ["online", "self_study", "offline"]
+    assert Policy.objects.filter(year=YEAR).count() == 2
+
+
+def test_self_study_is_refused_under_cast_rules(cast_school):
+    with pytest.raises(DomainError) as err:
+        ledger_credit(person=cast_school.party_learner, cap_class="self_study", minutes=60,
+                      start=date(YEAR, 3, 1), source_kind="admin", source_id="x")
+    assert err.value.field == "cap_class"
+    # The same credit is fine for a CAS person.
+    ledger_credit(person=cast_school.learner, cap_class="self_study", minutes=60,
+                  start=date(YEAR, 3, 1), source_kind="admin", source_id="x")
+
+
+def test_archive_shows_hours_per_subject_and_caps_online(cast_school):
+    p = cast_school.party_learner
+    for n, (cls, subject, hours) in enumerate([("offline", "party_theory", 24),
+                                               ("offline", "special", 8),
+                                               ("online", "cloud", 30),
+                                               ("online", "school_online", 28)]):
+        ledger_credit(person=p, cap_class=cls, minutes=hours * H, category=subject,
+                      start=date(YEAR, 1 + n, 1), source_kind="admin", source_id=f"c{n}")
+    archive = archive_for(p, (YEAR, 1), (YEAR, 12))
+    assert archive.by_category == {
+        "党的基本理论和党性教育培训": 24 * H, "专项培训": 8 * H,
+        "\u201c科协党建云\u201d平台在线学习": 30 * H, "党校平台中的线上专题培训班和网络课程": 28 * H}
+    assert archive.total == 90 * H and archive.effective == 32 * H + 50 * H
+    client = Client()
+    login(client, p)
+    page = client.get(f"/learning/archive/?start={YEAR}-01&end={YEAR}-12").content.decode()
+    assert "各科目学时" in page and "党的基本理论和党性教育培训 24小时" in page
+
+
+def test_academy_figures_use_each_academys_rules_in_constant_queries(cast_school,
+                                                                    django_assert_max_num_queries):
+    from ledger.queries import totals_by_person
+
+    for n, person in enumerate([cast_school.learner, cast_school.party_learner]):
+        ledger_credit(person=person, cap_class="online", minutes=60 * H, start=date(YEAR, 2, 1),
+                      source_kind="admin", source_id=f"o{n}")
+    ledger_credit(person=cast_school.learner, cap_class="self_study", minutes=12 * H,
+                  start=date(YEAR, 2, 1), source_kind="admin", source_id="s")
+    people = [cast_school.learner.pk, cast_school.party_learner.pk, cast_school.colleague.pk]
+    # Two reads (totals, people's academies) and the rules of each academy seen.
+    with django_assert_max_num_queries(2 + 2 * 3):
+        figures = totals_by_person(people, YEAR)
+    assert figures[cast_school.learner.pk] == {
+        "total": 72 * H, "effective": 60 * H, "classes": {"online": 60 * H, "self_study": 12 * H}}
+    assert figures[cast_school.party_learner.pk]["effective"] == 50 * H
+    assert cast_school.colleague.pk not in figures
+    by_month = totals_by_person(people, YEAR, months=(3, 12))
+    assert by_month == {}
