@@ -1,30 +1,51 @@
 """Claims API for the mobile client (learners, with attachments) and reviewers."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.http import FileResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from accounts.access import check_role
 from accounts.api_auth import admin_auth
+from accounts.models import Role
 from accounts.queries import people_in_scope
 from claims import files as claim_files
 from claims.imports import claims_import
-from claims.models import Attachment, Claim, ClaimKind, ClaimStatus
-from claims.queries import get_review_claim, my_claims, review_queue
+from claims.models import (
+    Attachment,
+    AttachmentKind,
+    Claim,
+    ClaimKind,
+    ClaimStatus,
+    SupplementaryWindow,
+)
+from claims.queries import (
+    claim_settings_of,
+    get_review_claim,
+    my_claims,
+    review_flags,
+    review_queue,
+)
 from claims.services import (
     claim_approve,
     claim_create,
     claim_create_on_behalf,
     claim_reject,
+    claim_revoke_approval,
+    claim_settings_set,
     claim_submit,
     claim_update,
+    claim_withdraw,
     claims_decide,
     claims_delete,
+    window_close,
+    window_open,
 )
 from core.api_schemas import ErrorOut, PageIn, paginate
 from core.errors import DomainError, ErrorCode
+from orgs.models import Org
 
 router = Router(tags=["claims"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut}
@@ -123,8 +144,96 @@ class ImportOut(Schema):
     unchanged: int
 
 
-def _with_files(files):
-    return [("certificate", f) for f in files or []]
+class OwnerOut(Schema):
+    id: int
+    real_name: str
+    login_name: str
+    employee_no: str | None = None
+    department: str | None = None
+
+    @staticmethod
+    def resolve_department(obj):
+        return obj.department.name if obj.department_id else None
+
+
+class EventOut(Schema):
+    at: datetime
+    actor_name: str | None
+    from_status: str
+    to_status: str
+    reason: str
+
+    @staticmethod
+    def resolve_actor_name(obj):
+        return obj.actor.real_name if obj.actor_id else None
+
+
+class DuplicateOut(Schema):
+    """`attachment`: a file of this claim was used by another; `same`: the same person has
+    a claim with the same name and dates. The other claim is named only inside the
+    reviewer's scope (claim_id null otherwise)."""
+
+    kind: str
+    claim_id: int | None
+    name: str | None
+    status: str | None
+
+
+class ReviewDetailOut(ClaimOut):
+    owner: OwnerOut
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    events: list[EventOut]
+    duplicates: list[DuplicateOut]
+
+    @staticmethod
+    def resolve_events(obj):
+        return list(obj.events.select_related("actor"))
+
+
+class WindowOut(Schema):
+    id: int
+    org_id: int
+    org_name: str
+    year: int
+    opens_on: date
+    closes_on: date
+    closed_at: datetime | None
+
+    @staticmethod
+    def resolve_org_name(obj):
+        return obj.org.name
+
+
+class WindowIn(Schema):
+    org_id: int
+    year: int = Field(..., ge=1990, le=2999)
+    opens_on: date
+    closes_on: date
+
+
+class KindRequirement(Schema):
+    kind: ClaimKind
+    notice_required: bool = False
+    certificate_required: bool = False
+
+
+class SettingsOut(Schema):
+    org_id: int
+    kinds: list[KindRequirement]
+
+
+class SettingsIn(Schema):
+    """Every kind's requirements; a kind left out requires nothing."""
+
+    kinds: list[KindRequirement] = Field(..., max_length=10)
+
+
+def _with_files(files, certificate=None, notice=None):
+    """(attachment kind, upload) pairs: `files` are certificates (as the first clients
+    sent them), `certificate` and `notice` say what they are."""
+    return ([("notice", f) for f in notice or []] + [("certificate", f) for f in certificate or []]
+            + [("certificate", f) for f in files or []])
 
 
 def _own(request, claim_id) -> Claim:
@@ -143,10 +252,14 @@ def mine(request, filters: Query[MineFilter]):
 
 @router.post("/mine", response={201: ClaimOut, **ERRORS}, url_name="claims_create")
 def create(request, kind: Form[ClaimKind], fields: Form[ClaimFields], submit: Form[bool] = False,
-           files: File[list[UploadedFile]] = None):
-    """新添记录, with attachments (multipart). `submit=true` sends it for review at once."""
+           files: File[list[UploadedFile]] = None, certificate: File[list[UploadedFile]] = None,
+           notice: File[list[UploadedFile]] = None):
+    """新添记录, with attachments (multipart: `notice` for the training notice,
+    `certificate` or `files` for certificates). `submit=true` sends it for review at once;
+    that is refused (400, `field` naming it) while an attachment the organisation requires
+    is missing."""
     claim = claim_create(actor=request.auth_user, kind=kind, data=fields.dict(),
-                         files=_with_files(files), submit=submit)
+                         files=_with_files(files, certificate, notice), submit=submit)
     return Status(201, _own(request, claim.pk))
 
 
@@ -157,10 +270,12 @@ def get(request, claim_id: int):
 
 @router.post("/mine/{int:claim_id}", response={200: ClaimOut, **ERRORS}, url_name="claims_update")
 def update(request, claim_id: int, fields: Form[ClaimFields], files: File[list[UploadedFile]] = None,
-           remove_attachments: Form[list[int]] = None):
-    """Change a draft or rejected claim (multipart, like create)."""
+           remove_attachments: Form[list[int]] = None, certificate: File[list[UploadedFile]] = None,
+           notice: File[list[UploadedFile]] = None):
+    """Change a claim that is not yet decided (multipart, like create). A submitted claim
+    is withdrawn to a draft by the change and must be submitted again."""
     claim_update(actor=request.auth_user, claim_id=claim_id, data=fields.dict(),
-                 files=_with_files(files), remove_attachments=remove_attachments or [])
+                 files=_with_files(files, certificate, notice), remove_attachments=remove_attachments or [])
     return _own(request, claim_id)
 
 
@@ -170,9 +285,16 @@ def submit(request, claim_id: int):
     return _own(request, claim_id)
 
 
+@router.post("/mine/{int:claim_id}/withdraw", response={200: ClaimOut, **ERRORS}, url_name="claims_withdraw")
+def withdraw(request, claim_id: int):
+    """撤回: take a submitted claim back from review; it is a draft again."""
+    claim_withdraw(actor=request.auth_user, claim_id=claim_id)
+    return _own(request, claim_id)
+
+
 @router.post("/mine/delete", response={200: dict, **ERRORS}, url_name="claims_delete")
 def delete(request, payload: IdsIn):
-    """Batch delete of one's own drafts and rejected claims (all or none)."""
+    """Batch delete of one's own claims not yet decided (all or none)."""
     return {"deleted": claims_delete(actor=request.auth_user, claim_ids=payload.ids)}
 
 
@@ -208,6 +330,18 @@ def _review_claim(request, claim_id):
     return claim
 
 
+@router.get("/review/{int:claim_id}", response={200: ReviewDetailOut, **ERRORS}, auth=admin_auth,
+            url_name="claims_review_detail")
+def review_detail(request, claim_id: int):
+    """One claim of a person in scope, with its history and duplicate flags."""
+    claim = _review_claim(request, claim_id)
+    claim.duplicates = [{"kind": kind, "claim_id": other.pk if other else None,
+                         "name": other.name if other else None,
+                         "status": other.status if other else None}
+                        for kind, other in review_flags(request.admin_role, claim)]
+    return claim
+
+
 @router.post("/review/{int:claim_id}/approve", response={200: ClaimOut, **ERRORS}, auth=admin_auth,
              url_name="claims_approve")
 def approve(request, claim_id: int):
@@ -221,6 +355,16 @@ def approve(request, claim_id: int):
 def reject(request, claim_id: int, payload: ReasonIn):
     _review_claim(request, claim_id)
     claim_reject(actor=request.auth_user, role=request.admin_role, claim_id=claim_id, reason=payload.reason)
+    return Claim.objects.prefetch_related("attachments").get(pk=claim_id)
+
+
+@router.post("/review/{int:claim_id}/revoke", response={200: ClaimOut, **ERRORS}, auth=admin_auth,
+             url_name="claims_revoke")
+def revoke(request, claim_id: int, payload: ReasonIn):
+    """Undo an approval: the hours are reversed in the ledger (audited); the claim is final."""
+    _review_claim(request, claim_id)
+    claim_revoke_approval(actor=request.auth_user, role=request.admin_role, claim_id=claim_id,
+                          reason=payload.reason)
     return Claim.objects.prefetch_related("attachments").get(pk=claim_id)
 
 
@@ -258,3 +402,72 @@ def import_claims(request, file: File[UploadedFile]):
                             "field": "file", "errors": [{"row": r, "column": c, "message": m}
                                                         for r, c, m in result.errors]})
     return {"created": result.created, "unchanged": result.unchanged}
+
+
+# --- supplementary windows and settings (institute and academy admins) ----------------------
+
+def _org_admin(request) -> None:
+    check_role(request.admin_role, Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN)
+
+
+def _org(request, org_id) -> Org:
+    org = Org.objects.filter(pk=org_id).first()
+    if org is None or not org.path.startswith(request.admin_role.org.path):
+        raise DomainError(ErrorCode.NOT_FOUND, "Not found.")
+    return org
+
+
+@router.get("/windows", response={200: list[WindowOut], **ERRORS}, auth=admin_auth, url_name="claims_windows")
+def windows(request):
+    """年终补录 windows of the organisations in scope, newest first."""
+    _org_admin(request)
+    return list(SupplementaryWindow.objects.filter(org__path__startswith=request.admin_role.org.path)
+                .select_related("org")[:500])
+
+
+@router.post("/windows", response={201: WindowOut, **ERRORS}, auth=admin_auth, url_name="claims_window_open")
+def window_open_op(request, payload: WindowIn):
+    """Accept claims for a closed year between two dates."""
+    _org_admin(request)
+    window = window_open(actor=request.auth_user, role=request.admin_role, org=_org(request, payload.org_id),
+                         year=payload.year, opens_on=payload.opens_on, closes_on=payload.closes_on)
+    return Status(201, window)
+
+
+@router.post("/windows/{int:window_id}/close", response={200: WindowOut, **ERRORS}, auth=admin_auth,
+             url_name="claims_window_close")
+def window_close_op(request, window_id: int):
+    return window_close(actor=request.auth_user, role=request.admin_role, window_id=window_id)
+
+
+def _settings_out(org, current) -> dict:
+    return {"org_id": org.pk, "kinds": [
+        {"kind": kind, "notice_required": AttachmentKind.NOTICE in required,
+         "certificate_required": AttachmentKind.CERTIFICATE in required}
+        for kind, required in current.items()]}
+
+
+@router.get("/settings/{int:org_id}", response={200: SettingsOut, **ERRORS}, auth=admin_auth,
+            url_name="claims_settings")
+def settings_get(request, org_id: int):
+    """Which attachments each kind of claim needs in this institute or academy (what the
+    academy requires applies to its institutes as well)."""
+    _org_admin(request)
+    org = _org(request, org_id)
+    return _settings_out(org, claim_settings_of(org))
+
+
+@router.put("/settings/{int:org_id}", response={200: SettingsOut, **ERRORS}, auth=admin_auth,
+            url_name="claims_settings_set")
+def settings_set(request, org_id: int, payload: SettingsIn):
+    """Replace the requirements of this institute or academy."""
+    _org_admin(request)
+    required = {}
+    for item in payload.kinds:
+        if item.kind in required:
+            raise DomainError(ErrorCode.INVALID, "Each kind once.", field="kinds")
+        required[item.kind] = ([AttachmentKind.NOTICE] if item.notice_required else []) + (
+            [AttachmentKind.CERTIFICATE] if item.certificate_required else [])
+    org = _org(request, org_id)
+    return _settings_out(org, claim_settings_set(actor=request.auth_user, role=request.admin_role,
+                                                 org=org, required=required))

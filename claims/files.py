@@ -17,11 +17,13 @@ TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png", "ofd
 
 
 def max_bytes() -> int:
-    return getattr(settings, "XUESHI_CLAIM_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+    """Per file (XUESHI_CLAIM_MAX_FILE_BYTES, config/settings.py)."""
+    return settings.XUESHI_CLAIM_MAX_FILE_BYTES
 
 
 def max_count() -> int:
-    return getattr(settings, "XUESHI_CLAIM_MAX_ATTACHMENTS", 5)
+    """Per claim (XUESHI_CLAIM_MAX_FILES)."""
+    return settings.XUESHI_CLAIM_MAX_FILES
 
 
 def storage_dir() -> Path:
@@ -31,7 +33,8 @@ def storage_dir() -> Path:
 
 
 def sniff(head: bytes, path: Path) -> str | None:
-    """The file type from its first bytes: PDF, JPEG, PNG or OFD (a zip with OFD.xml)."""
+    """The file type from its first bytes: PDF, JPEG, PNG or OFD (GB/T 33190: a zip
+    package whose entry file OFD.xml sits at its root; any other zip is refused)."""
     if head.startswith(b"%PDF-"):
         return "pdf"
     if head.startswith(b"\xff\xd8\xff"):
@@ -41,7 +44,7 @@ def sniff(head: bytes, path: Path) -> str | None:
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(path) as archive:
-                if any(n.rsplit("/", 1)[-1] == "OFD.xml" for n in archive.namelist()):
+                if "OFD.xml" in archive.namelist():
                     return "ofd"
         except zipfile.BadZipFile:
             return None

@@ -1,8 +1,9 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from claims.models import ClaimKind, ClaimStatus
+from claims.models import AttachmentKind, ClaimKind, ClaimStatus
 
 PAGE_SIZES = [5, 10, 20, 50]
 
@@ -82,7 +83,8 @@ class OnBehalfForm(ClaimForm):
 
 
 class WindowForm(forms.Form):
-    org = forms.TypedChoiceField(label=_("Organisation"), coerce=int)
+    # A context of its own: the orgs catalog translates a bare "Organisation" as its menu name.
+    org = forms.TypedChoiceField(label=pgettext_lazy("claims", "Organisation"), coerce=int)
     year = forms.IntegerField(label=_("Claims for the year"), min_value=1990, max_value=2999)
     opens_on = forms.DateField(label=_("Opens on"), widget=forms.DateInput(attrs={"type": "date"}))
     closes_on = forms.DateField(label=_("Closes on"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -94,3 +96,28 @@ class WindowForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+
+class ClaimSettingsForm(forms.Form):
+    """One checkbox per kind of claim and requirable attachment (`<kind>__<attachment>`)."""
+
+    ATTACHMENTS = (AttachmentKind.NOTICE, AttachmentKind.CERTIFICATE)
+
+    def __init__(self, *args, current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = current or {}
+        for kind in ClaimKind:
+            for attachment in self.ATTACHMENTS:
+                self.fields[f"{kind.value}__{attachment.value}"] = forms.BooleanField(
+                    label=f"{kind.label}: {attachment.label}", required=False,
+                    initial=attachment.value in current.get(kind.value, []))
+
+    def rows(self):
+        """[(kind label, [bound checkbox per attachment])] for the table."""
+        return [(kind.label, [self[f"{kind.value}__{a.value}"] for a in self.ATTACHMENTS])
+                for kind in ClaimKind]
+
+    def required(self) -> dict[str, list[str]]:
+        return {kind.value: [a.value for a in self.ATTACHMENTS
+                             if self.cleaned_data.get(f"{kind.value}__{a.value}")]
+                for kind in ClaimKind}

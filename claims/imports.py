@@ -18,7 +18,7 @@ COLUMNS = ["员工编号", "登录名", "姓名", "类型", "年度", "培训名
 REQUIRED = ["姓名", "类型", "年度", "培训名称", "开始时间", "结束时间", "学时"]
 KINDS = {"外部培训": ClaimKind.EXTERNAL_TRAINING, "在职自学": ClaimKind.SELF_STUDY,
          "网络学时": ClaimKind.ONLINE}
-_FIELD_COLUMN = {"year": "年度", "name": "培训名称", "category": "培训类别", "start": "开始时间",
+_FIELD_COLUMN = {"kind": "类型", "year": "年度", "name": "培训名称", "category": "培训类别", "start": "开始时间",
                  "end": "结束时间", "hours": "学时", "organiser": "主办单位", "location": "培训地点"}
 EXAMPLE = ["N0001", "", "陈晓明", "外部培训", 2026, "国际光学工程学会年会", "外部培训", "2026-03-10",
            "2026-03-12", 16, "SPIE", "北京"]

@@ -15,4 +15,6 @@ ADMIN_MENU = [
      "roles": {Role.DEPARTMENT_ADMIN, Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN}},
     {"section": _("Training implementation"), "label": _("Supplementary registration"), "url": "claims:windows",
      "roles": {Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN}},
+    {"section": _("Training implementation"), "label": _("External learning settings"), "url": "claims:settings",
+     "roles": {Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN}},
 ]

@@ -26,14 +26,18 @@ class ClaimStatus(models.TextChoices):
 
 
 # Allowed next statuses; claims.services.transition is the only place that moves them.
+# SUBMITTED → DRAFT is the learner's withdrawal (撤回) before a reviewer has decided.
 TRANSITIONS = {
     ClaimStatus.DRAFT: {ClaimStatus.SUBMITTED},
-    ClaimStatus.SUBMITTED: {ClaimStatus.APPROVED, ClaimStatus.REJECTED},
+    ClaimStatus.SUBMITTED: {ClaimStatus.APPROVED, ClaimStatus.REJECTED, ClaimStatus.DRAFT},
     ClaimStatus.REJECTED: {ClaimStatus.SUBMITTED},
     ClaimStatus.APPROVED: {ClaimStatus.REVOKED},
     ClaimStatus.REVOKED: set(),
 }
-EDITABLE = {ClaimStatus.DRAFT, ClaimStatus.REJECTED}
+# What the learner may still change or delete: anything not yet decided for good. A
+# submitted claim is withdrawn to a draft first (claims.services), so a reviewer never
+# approves a version the learner is still changing.
+EDITABLE = {ClaimStatus.DRAFT, ClaimStatus.SUBMITTED, ClaimStatus.REJECTED}
 
 
 class Claim(models.Model):
@@ -141,10 +145,23 @@ class SupplementaryWindow(models.Model):
 
 
 class ClaimSettings(models.Model):
-    """Per organisation (academy or institute): whether claims need attachments."""
+    """Per organisation (academy or institute) and kind of claim: the attachments a claim
+    must carry before it can be submitted. A learner needs what their institute or their
+    academy requires (the union): an institute can ask for more, never for less."""
 
-    org = models.OneToOneField("orgs.Org", on_delete=models.CASCADE, related_name="claim_settings")
-    attachments_required = models.BooleanField(default=False)
+    org = models.ForeignKey("orgs.Org", on_delete=models.CASCADE, related_name="claim_settings")
+    kind = models.CharField(max_length=24, choices=ClaimKind.choices)
+    notice_required = models.BooleanField(_("training notice required"), default=False)
+    certificate_required = models.BooleanField(_("certificate required"), default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["org", "kind"], name="claim_settings_org_kind")]
 
     def __str__(self):
-        return f"{self.org_id}: attachments required = {self.attachments_required}"
+        return f"{self.org_id} {self.kind}: notice {self.notice_required}, certificate {self.certificate_required}"
+
+    @property
+    def required(self) -> list[str]:
+        """The attachment kinds this row requires, notice first."""
+        return ([AttachmentKind.NOTICE.value] if self.notice_required else []) + (
+            [AttachmentKind.CERTIFICATE.value] if self.certificate_required else [])

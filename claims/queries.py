@@ -1,7 +1,7 @@
 from django.db.models import Count, Q, QuerySet
 
 from accounts.queries import people_scope_q
-from claims.models import Attachment, Claim
+from claims.models import Attachment, Claim, ClaimKind, ClaimSettings
 
 
 def my_claims(user, *, kind: str, year: int | None = None, category: str = "", q: str = "") -> QuerySet[Claim]:
@@ -69,3 +69,32 @@ def duplicate_flags(claims) -> dict[int, list[tuple[str, int]]]:
                     and c.start == other["start"] and c.end == other["end"]):
                 flags[c.pk].append(("same", other["pk"]))
     return flags
+
+
+def review_flags(role, claim: Claim) -> list[tuple[str, Claim | None]]:
+    """The claim's duplicate flags for a reviewer: the other claim where the role's scope
+    holds it, None where it does not (the reviewer learns a duplicate exists, not whose)."""
+    flags = duplicate_flags([claim])[claim.pk]
+    visible = {c.pk: c for c in review_queue(role).filter(pk__in=[o for _k, o in flags])}
+    return [(kind, visible.get(other)) for kind, other in flags]
+
+
+# --- attachment requirements ----------------------------------------------------------------
+
+def claim_settings_of(org) -> dict[str, list[str]]:
+    """{kind: [required attachment kinds]} as set for this one organisation."""
+    rows = {r.kind: r for r in ClaimSettings.objects.filter(org=org)}
+    return {kind: rows[kind].required if kind in rows else [] for kind in ClaimKind.values}
+
+
+def required_attachments(owner, kind: str) -> list[str]:
+    """What a claim of this kind by `owner` needs before submission: what the owner's
+    institute or academy requires (notice first)."""
+    institute = owner.institute
+    if institute is None:
+        return []
+    units = [institute.pk] + ([institute.root_id] if institute.root_id else [])
+    needed = set()
+    for row in ClaimSettings.objects.filter(org_id__in=units, kind=kind):
+        needed.update(row.required)
+    return [k for k in ("notice", "certificate") if k in needed]

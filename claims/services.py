@@ -1,10 +1,14 @@
 """Every write to claims. Invariants:
 - status moves only along claims.models.TRANSITIONS, through transition(), which logs a
   ClaimEvent and an audit row;
+- a claim is recorded only for a kind whose class of hours the year's policy has, and
+  never for a year that has not begun;
 - only an approval credits hours, in the same transaction, exactly once (row lock on the
   claim plus the ledger's idempotency per source);
-- learners touch only their own claims while editable; reviewers only claims of people
-  in their scope, never their own;
+- learners touch only their own claims while not yet decided (a submitted claim is
+  withdrawn to a draft first); reviewers only claims of people in their scope, never
+  their own;
+- a claim is submitted only with the attachments its organisation requires;
 - a file or row written by a failed call is removed again.
 """
 
@@ -26,6 +30,7 @@ from claims.models import (
     KIND_CLASS,
     TRANSITIONS,
     Attachment,
+    AttachmentKind,
     Claim,
     ClaimEvent,
     ClaimKind,
@@ -33,6 +38,7 @@ from claims.models import (
     ClaimStatus,
     SupplementaryWindow,
 )
+from claims.queries import claim_settings_of, required_attachments
 from core.audit import audit_record
 from core.errors import DomainError, ErrorCode
 from core.minutes import hours_to_minutes
@@ -52,6 +58,28 @@ def _not_found():
 
 
 # --- rules --------------------------------------------------------------------------------
+
+def kind_available(owner: User, kind: str, year: int) -> bool:
+    """Whether the year's policy of the owner's academy has the class of hours this kind
+    counts in (the CAST rules, for one, have no self-study class)."""
+    rules = policy_for(owner.institute, year)
+    return KIND_CLASS[ClaimKind(kind)] in {c.code for c in rules.classes}
+
+
+def kinds_for(owner: User, year: int) -> list[str]:
+    """The kinds a learner may claim for the year, in the order of ClaimKind."""
+    rules = policy_for(owner.institute, year)
+    codes = {c.code for c in rules.classes}
+    return [k for k in ClaimKind.values if KIND_CLASS[ClaimKind(k)] in codes]
+
+
+def _check_kind(owner: User, kind: str, year: int) -> None:
+    if not kind_available(owner, kind, year):
+        raise DomainError(ErrorCode.INVALID,
+                          _("The %(year)d rules of your organisation have no class of hours for "
+                            "%(kind)s, so such learning cannot be recorded for that year.")
+                          % {"year": year, "kind": ClaimKind(kind).label}, field="kind")
+
 
 def categories_for(owner: User, kind: str, year: int):
     """The policy categories a claim of this kind may take (those counting in the kind's
@@ -76,20 +104,21 @@ def open_window(owner: User, year: int, today: date | None = None) -> Supplement
                                                opens_on__lte=today, closes_on__gte=today).first())
 
 
-def _check_year_open(owner: User, year: int) -> None:
+def _check_not_future(year: int) -> None:
     current = timezone.localdate().year
     if year > current:
-        raise DomainError(ErrorCode.INVALID, _("Claims are for this year or earlier."), field="year")
-    if year < current and open_window(owner, year) is None:
+        raise DomainError(ErrorCode.INVALID,
+                          _("The year %(year)d has not begun: claims are for %(current)d or earlier.")
+                          % {"year": year, "current": current}, field="year")
+
+
+def _check_year_open(owner: User, year: int) -> None:
+    _check_not_future(year)
+    if year < timezone.localdate().year and open_window(owner, year) is None:
         raise DomainError(ErrorCode.WINDOW_CLOSED,
                           _("The year %(year)d is closed. Claims for it are accepted only during "
                             "a supplementary registration window opened by your organisation.")
                           % {"year": year}, field="year")
-
-
-def attachments_required(owner: User) -> bool:
-    units = [u for u in (owner.institute, owner.institute.root if owner.institute else None) if u]
-    return ClaimSettings.objects.filter(org__in=units, attachments_required=True).exists()
 
 
 def _clean(owner: User, kind: str, data: dict) -> dict:
@@ -102,6 +131,7 @@ def _clean(owner: User, kind: str, data: dict) -> dict:
         raise DomainError(ErrorCode.INVALID, _("Choose the year."), field="year") from None
     if not 1990 <= year <= 2999:
         raise DomainError(ErrorCode.INVALID, _("Choose the year."), field="year")
+    _check_kind(owner, kind, year)
     out["year"] = year
     for name, limit in TEXT_LIMITS.items():
         value = data.get(name)
@@ -157,6 +187,10 @@ def _org_of(claim: Claim) -> Org:
     return claim.owner.department or claim.owner.institute
 
 
+# Audit actions whose name is not simply "claim.<new status>".
+_ACTIONS = {ClaimStatus.DRAFT: "claim.withdrawn"}
+
+
 def transition(claim: Claim, to: str, *, actor, reason: str = "") -> Claim:
     """Move the (locked) claim to `to` if the table allows it; log the change."""
     if to not in TRANSITIONS[ClaimStatus(claim.status)]:
@@ -170,6 +204,9 @@ def transition(claim: Claim, to: str, *, actor, reason: str = "") -> Claim:
     if to == ClaimStatus.SUBMITTED:
         claim.submitted_at, claim.reject_reason = now, ""
         fields += ["submitted_at", "reject_reason"]
+    elif to == ClaimStatus.DRAFT:  # withdrawn: out of the review queue until resubmitted
+        claim.submitted_at = None
+        fields.append("submitted_at")
     elif to in (ClaimStatus.APPROVED, ClaimStatus.REJECTED, ClaimStatus.REVOKED):
         claim.decided_at, claim.decided_by = now, actor
         fields += ["decided_at", "decided_by"]
@@ -179,7 +216,7 @@ def transition(claim: Claim, to: str, *, actor, reason: str = "") -> Claim:
     claim.save(update_fields=fields)
     ClaimEvent.objects.create(claim=claim, actor=actor, from_status=before, to_status=to,
                               reason=reason[:500])
-    audit_record(actor=actor, action=f"claim.{to}", obj=claim, org=_org_of(claim),
+    audit_record(actor=actor, action=_ACTIONS.get(to, f"claim.{to}"), obj=claim, org=_org_of(claim),
                  before={"status": before}, after={"status": to}, note=reason)
     return claim
 
@@ -200,12 +237,21 @@ def _own(actor: User, claim_id) -> Claim:
 
 
 def _add_files(batch, claim: Claim, files, actor) -> None:
+    """Store `files`: (attachment kind, upload) pairs, or bare uploads (certificates). A
+    file's error names the field it came in (notice or certificate)."""
     files = [f for f in files or [] if f is not None]
     if claim.attachments.count() + len(files) > max_count():
         raise DomainError(ErrorCode.INVALID, _("At most %(n)d attachments per claim.") % {"n": max_count()},
                           field="attachments")
     for kind, upload in files if files and isinstance(files[0], tuple) else [("certificate", f) for f in files]:
-        meta = batch.store(upload)
+        if kind not in AttachmentKind.values:
+            raise DomainError(ErrorCode.INVALID, _("Unknown kind of attachment."), field="attachments")
+        try:
+            meta = batch.store(upload)
+        except DomainError as exc:
+            if kind in (AttachmentKind.NOTICE, AttachmentKind.CERTIFICATE):
+                exc.field = kind
+            raise
         Attachment.objects.create(claim=claim, kind=kind, uploaded_by=actor, **meta)
 
 
@@ -241,16 +287,36 @@ def claim_create(*, actor: User, kind: str, data: dict, files=(), submit: bool =
     return claim
 
 
+def _withdraw(actor: User, claim: Claim, reason: str = "") -> None:
+    if claim.status == ClaimStatus.SUBMITTED:
+        transition(claim, ClaimStatus.DRAFT, actor=actor, reason=reason)
+
+
+def claim_withdraw(*, actor: User, claim_id) -> Claim:
+    """撤回: the learner takes their submitted claim back from review; it is a draft
+    again (the row lock means a reviewer deciding at the same moment wins or loses
+    cleanly: an approved claim cannot be withdrawn)."""
+    with transaction.atomic():
+        claim = _own(actor, claim_id)
+        transition(claim, ClaimStatus.DRAFT, actor=actor)
+    return claim
+
+
 def claim_update(*, actor: User, claim_id, data: dict, files=(), remove_attachments=()) -> Claim:
-    """Change one's own draft or rejected claim."""
+    """Change one's own claim that is not yet decided. A submitted claim is withdrawn to a
+    draft by the change (logged as such) and must be submitted again, so a reviewer never
+    approves a version the learner has since changed."""
     removed = []
     with file_batch() as batch, transaction.atomic():
         claim = _own(actor, claim_id)
         if claim.status not in EDITABLE:
-            raise DomainError(ErrorCode.CONFLICT, _("Only drafts and rejected claims can be changed."))
+            raise DomainError(ErrorCode.CONFLICT,
+                              _("“%(name)s” is %(status)s and can no longer be changed.")
+                              % {"name": claim.name, "status": ClaimStatus(claim.status).label})
         fields = _clean(actor, claim.kind, data)
         _check_year_open(actor, fields["year"])
         before = _snapshot(claim)
+        _withdraw(actor, claim, _("withdrawn to be changed"))
         for name, value in fields.items():
             setattr(claim, name, value)
         claim.save()
@@ -265,28 +331,50 @@ def claim_update(*, actor: User, claim_id, data: dict, files=(), remove_attachme
 
 
 def claims_delete(*, actor: User, claim_ids) -> int:
-    """Delete one's own drafts and rejected claims (batch: all or none)."""
+    """Delete one's own claims that are not yet decided (batch: all or none; an approved
+    claim or another person's in the batch deletes nothing). A submitted claim is
+    withdrawn from review as it goes."""
     names = []
     with transaction.atomic():
-        claims = [_own(actor, pk) for pk in claim_ids]
+        claims = []
+        for pk in claim_ids:
+            try:
+                claims.append(_own(actor, pk))
+            except DomainError:
+                raise DomainError(ErrorCode.NOT_FOUND, _("A chosen record does not exist or is not "
+                                                         "yours; nothing was deleted.")) from None
         for claim in claims:
             if claim.status not in EDITABLE:
                 raise DomainError(ErrorCode.CONFLICT,
-                                  _("“%(name)s” is %(status)s and cannot be deleted.")
+                                  _("“%(name)s” is %(status)s and cannot be deleted; nothing was "
+                                    "deleted.")
                                   % {"name": claim.name, "status": ClaimStatus(claim.status).label})
         for claim in claims:
             names += list(claim.attachments.values_list("stored_name", flat=True))
+            snapshot = _snapshot(claim)
+            _withdraw(actor, claim, _("withdrawn to be deleted"))
             audit_record(actor=actor, action="claim.deleted", obj=claim, org=_org_of(claim),
-                         before=_snapshot(claim))
+                         before=snapshot)
             claim.delete()
     remove_stored(names)
     return len(claims)
 
 
+def _check_attachments(claim: Claim) -> None:
+    have = set(claim.attachments.values_list("kind", flat=True))
+    for needed in required_attachments(claim.owner, claim.kind):
+        if needed not in have:
+            raise DomainError(ErrorCode.INVALID,
+                              _("Upload the %(attachment)s first: your organisation requires it "
+                                "for %(kind)s.")
+                              % {"attachment": AttachmentKind(needed).label,
+                                 "kind": ClaimKind(claim.kind).label}, field=needed)
+
+
 def _submit(actor, claim):
-    if attachments_required(claim.owner) and not claim.attachments.exists():
-        raise DomainError(ErrorCode.INVALID, _("Upload the training notice and the certificate first."),
-                          field="attachments")
+    # The policy may have changed since the draft was saved.
+    _check_kind(claim.owner, claim.kind, claim.year)
+    _check_attachments(claim)
     transition(claim, ClaimStatus.SUBMITTED, actor=actor)
     notify(recipients=_reviewers_of(claim.owner), kind="claim.submitted",
            title=_("New external learning to review: %(name)s") % {"name": claim.name},
@@ -295,6 +383,8 @@ def _submit(actor, claim):
 
 
 def claim_submit(*, actor: User, claim_id) -> Claim:
+    """Send one's own draft or rejected claim for review: the year must be open, the kind
+    in the year's policy and the required attachments there."""
     with transaction.atomic():
         claim = _own(actor, claim_id)
         _check_year_open(actor, claim.year)
@@ -364,10 +454,13 @@ def claims_decide(*, actor: User, role, claim_ids, approve: bool, reason: str = 
 
 
 def claim_revoke_approval(*, actor: User, role, claim_id, reason: str) -> Claim:
-    """Undo a mistaken approval: its hours are reversed in the ledger; the claim is final."""
+    """Undo a mistaken approval: its hours are reversed in the ledger (audited, with the
+    reason); the claim is final."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(ErrorCode.INVALID, _("Give a reason."), field="reason")
+    if len(reason) > 500:
+        raise DomainError(ErrorCode.INVALID, _("At most %(n)d characters.") % {"n": 500}, field="reason")
     with transaction.atomic():
         claim = _lock(claim_id)
         _check_reviewer(role, actor, claim)
@@ -382,7 +475,13 @@ def claim_revoke_approval(*, actor: User, role, claim_id, reason: str) -> Claim:
 def claim_create_on_behalf(*, actor: User, role, owner: User, kind: str, data: dict, files=(),
                            import_key: str | None = None) -> Claim:
     """审核创建: an admin records a claim for a person in scope; approved at once and
-    attributed to the admin."""
+    attributed to the admin.
+
+    Unlike a learner's claim this is allowed for a past, closed year without a
+    supplementary window: recording hours after the fact (from paper records, an import)
+    is what admins do, and the approval is theirs. A year that has not begun is refused
+    as for learners. The organisation's attachment requirements do not apply: they are
+    asked of learners submitting for review, and an imported row carries no file."""
     if role is None or not people_in_scope(role).filter(pk=owner.pk).exists():
         raise _not_found()
     if role.role == Role.CLASS_ADMIN:
@@ -390,6 +489,7 @@ def claim_create_on_behalf(*, actor: User, role, owner: User, kind: str, data: d
     if owner.pk == actor.pk:
         raise DomainError(ErrorCode.FORBIDDEN, _("Nobody reviews their own claim."))
     fields = _clean(owner, kind, data)
+    _check_not_future(fields["year"])
     with file_batch() as batch, transaction.atomic():
         claim = Claim.objects.create(owner=owner, kind=kind, created_by=actor, import_key=import_key,
                                      **fields)
@@ -410,12 +510,17 @@ def import_key_for(owner: User, kind: str, fields: dict) -> str:
 
 # --- supplementary windows and settings -----------------------------------------------------
 
-def _check_window_admin(role, org: Org) -> None:
+def _check_org_admin(role, org: Org, refusal: str) -> None:
+    """Institute and academy admins, for their own institute or academy (or one below)."""
     if role is None or not org.path.startswith(role.org.path):
         raise _not_found()
     if role.role not in (Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN) or org.kind not in (
             OrgKind.INSTITUTE, OrgKind.ACADEMY):
-        raise DomainError(ErrorCode.FORBIDDEN, _("Institute and academy admins open windows."))
+        raise DomainError(ErrorCode.FORBIDDEN, refusal)
+
+
+def _check_window_admin(role, org: Org) -> None:
+    _check_org_admin(role, org, _("Institute and academy admins open windows."))
 
 
 @transaction.atomic
@@ -435,6 +540,7 @@ def window_open(*, actor, role, org: Org, year: int, opens_on: date, closes_on: 
 
 @transaction.atomic
 def window_close(*, actor, role, window_id) -> SupplementaryWindow:
+    """End a window now (closing a closed window changes nothing)."""
     window = SupplementaryWindow.objects.select_for_update().filter(pk=window_id).first()
     if window is None:
         raise _not_found()
@@ -446,11 +552,29 @@ def window_close(*, actor, role, window_id) -> SupplementaryWindow:
     return window
 
 
+REQUIRABLE = (AttachmentKind.NOTICE, AttachmentKind.CERTIFICATE)
+
+
 @transaction.atomic
-def claim_settings_set(*, actor, role, org: Org, attachments_required: bool) -> ClaimSettings:
-    _check_window_admin(role, org)
-    row, _created = ClaimSettings.objects.update_or_create(
-        org=org, defaults={"attachments_required": bool(attachments_required)})
-    audit_record(actor=actor, action="claim_settings.updated", obj=org, org=org,
-                 after={"attachments_required": bool(attachments_required)})
-    return row
+def claim_settings_set(*, actor, role, org: Org, required: dict) -> dict[str, list[str]]:
+    """Set, for every kind of claim, which attachments (notice, certificate) a claim in
+    `org` (an institute or the academy) needs before it is submitted; a kind missing
+    from `required` needs none. Returns the new settings of `org`."""
+    _check_org_admin(role, org, _("Institute and academy admins set what claims require."))
+    for kind, wanted in required.items():
+        if kind not in ClaimKind.values:
+            raise DomainError(ErrorCode.INVALID, _("Choose the kind of learning."), field="kind")
+        if not set(wanted) <= set(REQUIRABLE):
+            raise DomainError(ErrorCode.INVALID, _("Only the training notice and the certificate "
+                                                   "can be required."), field=kind)
+    before = claim_settings_of(org)
+    for kind in ClaimKind.values:
+        wanted = set(required.get(kind) or ())
+        ClaimSettings.objects.update_or_create(org=org, kind=kind, defaults={
+            "notice_required": AttachmentKind.NOTICE in wanted,
+            "certificate_required": AttachmentKind.CERTIFICATE in wanted})
+    after = claim_settings_of(org)
+    if after != before:
+        audit_record(actor=actor, action="claim_settings.updated", obj=org, org=org,
+                     before=before, after=after)
+    return after

@@ -15,4 +15,5 @@ urlpatterns = [
     path("manage/claims/import/", views.import_view, name="import"),
     path("manage/claims/import/template/", views.import_template, name="import_template"),
     path("manage/claims/windows/", views.windows, name="windows"),
+    path("manage/claims/settings/", views.settings_view, name="settings"),
 ]

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import admin_required
@@ -16,6 +17,7 @@ from accounts.queries import people_in_scope
 from claims import files as claim_files
 from claims.forms import (
     ClaimForm,
+    ClaimSettingsForm,
     ImportForm,
     MineFilterForm,
     OnBehalfForm,
@@ -23,20 +25,37 @@ from claims.forms import (
     WindowForm,
 )
 from claims.imports import COLUMNS, EXAMPLE, claims_import
-from claims.models import Attachment, Claim, ClaimKind, ClaimStatus, SupplementaryWindow
-from claims.queries import duplicate_flags, get_review_claim, my_claims, review_queue
+from claims.models import (
+    Attachment,
+    AttachmentKind,
+    Claim,
+    ClaimKind,
+    ClaimStatus,
+    SupplementaryWindow,
+)
+from claims.queries import (
+    claim_settings_of,
+    duplicate_flags,
+    get_review_claim,
+    my_claims,
+    required_attachments,
+    review_flags,
+    review_queue,
+)
 from claims.services import (
-    attachments_required,
     categories_for,
     claim_approve,
     claim_create,
     claim_create_on_behalf,
     claim_reject,
     claim_revoke_approval,
+    claim_settings_set,
     claim_submit,
     claim_update,
+    claim_withdraw,
     claims_decide,
     claims_delete,
+    kinds_for,
     window_close,
     window_open,
 )
@@ -59,6 +78,16 @@ def _show(form, exc: DomainError):
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
+def _required(user, kind) -> list[str]:
+    """The attachments the learner's organisation requires for this kind, as labels."""
+    return [str(AttachmentKind(k).label) for k in required_attachments(user, kind)]
+
+
+# The kinds' own labels (网络学时 for online: "Online hours" means 线上学时 in the ledger).
+TAB_LABELS = {ClaimKind.EXTERNAL_TRAINING: gettext_lazy("My external training"),
+              ClaimKind.SELF_STUDY: ClaimKind.SELF_STUDY.label, ClaimKind.ONLINE: ClaimKind.ONLINE.label}
+
+
 def _data(form) -> dict:
     return {k: form.cleaned_data.get(k) for k in (
         "year", "name", "category", "subject", "start", "end", "hours", "organiser", "contact",
@@ -78,14 +107,21 @@ def mine(request, kind):
     categories = categories_for(user, kind, year)
     if request.method == "POST":
         ids = request.POST.getlist("ids")
+        action = request.POST.get("action")
         try:
-            if request.POST.get("action") == "delete":
+            if not ids:
+                raise ValueError
+            if action == "delete":
                 count = claims_delete(actor=user, claim_ids=ids)
                 messages.success(request, _("%(n)d deleted.") % {"n": count})
-            elif request.POST.get("action") == "submit":
+            elif action == "submit":
                 for pk in ids:
                     claim_submit(actor=user, claim_id=pk)
                 messages.success(request, _("Submitted for review."))
+            elif action == "withdraw":
+                for pk in ids:
+                    claim_withdraw(actor=user, claim_id=pk)
+                messages.success(request, _("Withdrawn from review; submit again when ready."))
         except DomainError as exc:
             messages.error(request, exc.message)
         except ValueError:
@@ -103,16 +139,19 @@ def mine(request, kind):
     query = request.GET.copy()
     query.pop("page", None)
     names = {c.code: c.name for c in categories}
+    # Only the kinds this year's policy has a class of hours for get a tab (the CAST rules
+    # have no self-study); old claims of a dropped kind stay reachable by their address.
+    available = kinds_for(user, year)
     return render(request, "claims/mine.html", {
-        "kind": kind, "kinds": [(ClaimKind.EXTERNAL_TRAINING, _("My external training")),
-                                (ClaimKind.SELF_STUDY, _("Self-study")),
-                                (ClaimKind.ONLINE, _("Online hours"))], "form": form, "page": page, "query": query.urlencode(),
+        "kind": kind, "kinds": [(k, TAB_LABELS[k]) for k in available], "can_add": kind in available,
+        "form": form, "page": page, "query": query.urlencode(),
         "category_names": names, "learning_tab": "claims:mine_default"})
 
 
 @login_required
 def mine_default(request):
-    return redirect("claims:mine", kind=ClaimKind.EXTERNAL_TRAINING)
+    kinds = kinds_for(request.user, timezone.localdate().year) if request.user.institute_id else []
+    return redirect("claims:mine", kind=kinds[0] if kinds else ClaimKind.EXTERNAL_TRAINING)
 
 
 @login_required
@@ -134,7 +173,7 @@ def new(request, kind):
             return redirect("claims:mine", kind=kind)
     return render(request, "claims/form.html", {
         "form": form, "kind": kind, "kind_label": ClaimKind(kind).label, "claim": None,
-        "required": attachments_required(request.user), "learning_tab": "claims:mine_default"},
+        "required": _required(request.user, kind), "learning_tab": "claims:mine_default"},
         status=400 if form.errors else 200)
 
 
@@ -149,6 +188,14 @@ def edit(request, pk):
                                              "organiser", "contact", "contact_phone", "location",
                                              "cost", "purpose", "content")}
     initial["hours"] = f"{claim.minutes / 60:g}"
+    if request.method == "POST" and request.POST.get("action") == "withdraw":
+        try:
+            claim_withdraw(actor=request.user, claim_id=claim.pk)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Withdrawn from review; submit again when ready."))
+        return redirect("claims:edit", pk=claim.pk)
     form = ClaimForm(request.POST or None, request.FILES or None, initial=initial, categories=categories)
     if request.method == "POST" and claim.editable and form.is_valid():
         try:
@@ -163,7 +210,7 @@ def edit(request, pk):
             return redirect("claims:mine", kind=claim.kind)
     return render(request, "claims/form.html", {
         "form": form, "kind": claim.kind, "kind_label": ClaimKind(claim.kind).label, "claim": claim,
-        "required": attachments_required(request.user), "learning_tab": "claims:mine_default"},
+        "required": _required(request.user, claim.kind), "learning_tab": "claims:mine_default"},
         status=400 if form.errors else 200)
 
 
@@ -262,12 +309,8 @@ def review_detail(request, pk):
             messages.success(request, _("Done."))
             return redirect(f"{reverse('claims:review')}")
         return redirect("claims:review_detail", pk=claim.pk)
-    flags = duplicate_flags([claim])[claim.pk]
-    # The other claim is linked only where this role may see it; outside the scope the
-    # reviewer learns that a duplicate exists, not whose it is.
-    others = {c.pk: c for c in review_queue(role).filter(pk__in=[o for _k, o in flags])}
     return render(request, "claims/review_detail.html", {
-        "claim": claim, "flags": [(k, others.get(o)) for k, o in flags],
+        "claim": claim, "flags": review_flags(role, claim),
         "attachments": claim.attachments.all(), "events": claim.events.select_related("actor")})
 
 
@@ -347,3 +390,35 @@ def windows(request):
     rows = SupplementaryWindow.objects.filter(org__path__startswith=role.org.path).select_related("org")
     return render(request, "claims/windows.html", {"form": form, "windows": rows})
 
+
+
+@admin_required(Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN)
+@require_http_methods(["GET", "POST"])
+def settings_view(request):
+    """外部学习设置: which attachments each kind of claim needs, per institute or academy."""
+    role = request.admin_role
+    units = list(units_in_scope(role).filter(kind__in=[OrgKind.INSTITUTE, OrgKind.ACADEMY]).order_by("path"))
+    try:
+        picked = int(request.POST.get("org") or request.GET.get("org") or role.org_id)
+    except ValueError:
+        raise Http404 from None
+    org = next((u for u in units if u.pk == picked), None)
+    if org is None:
+        raise Http404
+    current = claim_settings_of(org)
+    form = ClaimSettingsForm(request.POST or None, current=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            claim_settings_set(actor=request.user, role=role, org=org, required=form.required())
+        except DomainError as exc:
+            _show(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(f"{reverse('claims:settings')}?org={org.pk}")
+    academy = org.root if org.kind == OrgKind.INSTITUTE and org.root_id else None
+    inherited = claim_settings_of(academy) if academy else {}
+    return render(request, "claims/settings.html", {
+        "form": form, "org": org, "units": units, "rows": form.rows(),
+        "academy": academy, "inherited": [(ClaimKind(k).label, [AttachmentKind(a).label for a in v])
+                                          for k, v in inherited.items() if v]},
+        status=400 if form.errors else 200)

@@ -176,7 +176,11 @@ if HTTPS:
 # answers 413); individual limits per upload kind are enforced in the services.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-XUESHI_MAX_UPLOAD_BYTES = env_int("XUESHI_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1024)
+# The whole request body: room for a claim's files at their limits plus the form fields.
+XUESHI_MAX_UPLOAD_BYTES = env_int("XUESHI_MAX_UPLOAD_BYTES", 60 * 1024 * 1024, minimum=1024)
+# External-learning claims (SPEC §3): each attachment, and attachments per claim.
+XUESHI_CLAIM_MAX_FILE_BYTES = env_int("XUESHI_CLAIM_MAX_FILE_BYTES", 10 * 1024 * 1024, minimum=1024)
+XUESHI_CLAIM_MAX_FILES = env_int("XUESHI_CLAIM_MAX_FILES", 5, minimum=1)
 XUESHI_IMPORT_MAX_BYTES = env_int("XUESHI_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 XUESHI_IMPORT_MAX_ROWS = env_int("XUESHI_IMPORT_MAX_ROWS", 100_000, minimum=10)
 

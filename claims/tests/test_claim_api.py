@@ -96,6 +96,7 @@ def test_reject_update_resubmit_delete(cast):
     updated = learner.post(f"/api/v1/claims/mine/{body['id']}", {**FIELDS, "hours": "6", "files": [pdf()]})
     assert updated.status_code == 200 and updated.json()["minutes"] == 360
     assert learner.post(f"/api/v1/claims/mine/{body['id']}/submit").json()["status"] == "submitted"
+    admin.post(f"/api/v1/claims/review/{body['id']}/approve")
     assert learner.post("/api/v1/claims/mine/delete", {"ids": [body["id"]]},
                         content_type="application/json").status_code == 409
     draft = learner.post("/api/v1/claims/mine", FIELDS).json()
@@ -135,3 +136,113 @@ def test_notifications_api(cast):
     assert bearer(cast.colleague).post(f"/api/v1/notifications/{nid}/read").status_code == 404
     assert learner.post(f"/api/v1/notifications/{nid}/read").json()["read_at"] is not None
     assert learner.get("/api/v1/notifications").json()["unread"] == 0
+
+
+# --- withdraw, review detail, revoke, windows (issue 4 review) ---------------------------------
+
+def test_withdraw(cast):
+    learner = bearer(cast.learner)
+    body = learner.post("/api/v1/claims/mine", {**FIELDS, "submit": "true"}).json()
+    withdrawn = learner.post(f"/api/v1/claims/mine/{body['id']}/withdraw")
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "draft"
+    again = learner.post(f"/api/v1/claims/mine/{body['id']}/withdraw")
+    assert again.status_code == 409 and again.json()["code"] == "conflict"
+    learner.post(f"/api/v1/claims/mine/{body['id']}/submit")
+    assert bearer(cast.colleague).post(f"/api/v1/claims/mine/{body['id']}/withdraw").status_code == 404
+    assert Claim.objects.get().status == ClaimStatus.SUBMITTED
+    # Changing a submitted claim through the API withdraws it too.
+    changed = learner.post(f"/api/v1/claims/mine/{body['id']}", {**FIELDS, "hours": "4"})
+    assert changed.status_code == 200 and changed.json()["status"] == "draft"
+
+
+def test_review_detail_with_duplicates_only_linked_inside_scope(cast):
+    learner, colleague = bearer(cast.learner), bearer(cast.colleague)
+    first = learner.post("/api/v1/claims/mine", {**FIELDS, "submit": "true", "files": [pdf()]}).json()
+    second = learner.post("/api/v1/claims/mine", {**FIELDS, "submit": "true", "files": [pdf()]}).json()
+    # The same certificate in a colleague's claim (another department) and an outsider's.
+    theirs = colleague.post("/api/v1/claims/mine", {**FIELDS, "name": "AuthzPeerCopy", "submit": "true",
+                                                     "files": [pdf()]}).json()
+    bearer(cast.outsider_learner).post("/api/v1/claims/mine", {**FIELDS, "name": "OutsiderCopy",
+                                                                "submit": "true", "files": [pdf()]})
+    admin = bearer(cast.institute_admin, admin=True)
+    response = admin.get(f"/api/v1/claims/review/{second['id']}")
+    assert response.status_code == 200, response.content
+    detail = response.json()
+    assert detail["owner"]["real_name"] == "张三" and detail["owner"]["department"] == "光学部一组"
+    assert [e["to_status"] for e in detail["events"]] == ["draft", "submitted"]
+    assert detail["attachments"][0]["original_name"] == "certificate.pdf"
+    linked = {(d["kind"], d["claim_id"]) for d in detail["duplicates"] if d["claim_id"]}
+    assert linked == {("attachment", first["id"]), ("same", first["id"]), ("attachment", theirs["id"])}
+    hidden = [d for d in detail["duplicates"] if d["claim_id"] is None]
+    assert len(hidden) == 1 and hidden[0] == {"kind": "attachment", "claim_id": None, "name": None,
+                                              "status": None}
+    assert "OutsiderCopy" not in response.content.decode()
+    # The department admin of 光学部 sees the colleague's copy as a bare flag.
+    dept = bearer(cast.dept_admin, admin=True).get(f"/api/v1/claims/review/{second['id']}").json()
+    assert {d["claim_id"] for d in dept["duplicates"]} == {first["id"], None}
+    assert "AuthzPeerCopy" not in str(dept)
+
+
+def test_review_detail_bad_input_and_outsider(cast):
+    body = bearer(cast.learner).post("/api/v1/claims/mine", {**FIELDS, "submit": "true"}).json()
+    assert bearer(cast.outsider_admin, admin=True).get(f"/api/v1/claims/review/{body['id']}").status_code == 404
+    admin = bearer(cast.institute_admin, admin=True)
+    assert admin.get("/api/v1/claims/review/999999").status_code == 404
+    assert admin.get("/api/v1/claims/review/abc").status_code in (400, 404)
+    assert bearer(cast.learner).get(f"/api/v1/claims/review/{body['id']}").status_code == 403
+
+
+def test_revoke_approval(cast):
+    body = bearer(cast.learner).post("/api/v1/claims/mine", {**FIELDS, "submit": "true"}).json()
+    admin = bearer(cast.institute_admin, admin=True)
+    url = f"/api/v1/claims/review/{body['id']}/revoke"
+    early = admin.post(url, {"reason": "误批"}, content_type="application/json")
+    assert early.status_code == 409  # not approved yet
+    admin.post(f"/api/v1/claims/review/{body['id']}/approve")
+    for bad in ({"reason": ""}, {"reason": "x" * 501}, {}):
+        response = admin.post(url, bad, content_type="application/json")
+        assert response.status_code == 400 and response.json()["code"] == "invalid"
+    assert bearer(cast.outsider_admin, admin=True).post(url, {"reason": "x"},
+                                                        content_type="application/json").status_code == 404
+    assert Claim.objects.get().status == ClaimStatus.APPROVED
+    revoked = admin.post(url, {"reason": "证书系伪造"}, content_type="application/json")
+    assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
+    entries = LedgerEntry.objects.filter(source_id=str(body["id"]))
+    assert entries.count() == 2 and sum(e.minutes for e in entries) == 0
+    assert entries.filter(reverses__isnull=False).exists()
+    assert admin.post(url, {"reason": "again"}, content_type="application/json").status_code == 409
+
+
+def test_supplementary_windows(cast):
+    from datetime import date
+
+    from claims.models import SupplementaryWindow
+
+    admin = bearer(cast.institute_admin, admin=True)
+    today = date.today().isoformat()
+    opened = admin.post("/api/v1/claims/windows", {"org_id": cast.niaot.pk, "year": YEAR - 1,
+                                                   "opens_on": today, "closes_on": today},
+                        content_type="application/json")
+    assert opened.status_code == 201, opened.content
+    window = opened.json()
+    assert window["org_name"] == "南京天文光学技术研究所" and window["closed_at"] is None
+    listed = admin.get("/api/v1/claims/windows").json()
+    assert [w["id"] for w in listed] == [window["id"]]
+    closed = admin.post(f"/api/v1/claims/windows/{window['id']}/close")
+    assert closed.status_code == 200 and closed.json()["closed_at"] is not None
+    # Bad input: this year, an end before the start, another institute, a weak role.
+    for body, status in [({"org_id": cast.niaot.pk, "year": YEAR, "opens_on": today, "closes_on": today}, 400),
+                         ({"org_id": cast.niaot.pk, "year": YEAR - 1, "opens_on": today,
+                           "closes_on": f"{YEAR - 2}-01-01"}, 400),
+                         ({"org_id": cast.niaot.pk, "year": "x", "opens_on": today, "closes_on": today}, 400),
+                         ({"org_id": cast.imr.pk, "year": YEAR - 1, "opens_on": today, "closes_on": today}, 404),
+                         ({"org_id": cast.dept_a.pk, "year": YEAR - 1, "opens_on": today,
+                           "closes_on": today}, 403)]:
+        response = admin.post("/api/v1/claims/windows", body, content_type="application/json")
+        assert response.status_code == status, (body, response.content)
+    outsider = bearer(cast.outsider_admin, admin=True)
+    assert outsider.get("/api/v1/claims/windows").json() == []
+    assert outsider.post(f"/api/v1/claims/windows/{window['id']}/close").status_code == 404
+    dept = bearer(cast.dept_admin, admin=True)
+    assert dept.get("/api/v1/claims/windows").status_code == 403
+    assert SupplementaryWindow.objects.count() == 1

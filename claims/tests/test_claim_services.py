@@ -67,13 +67,31 @@ def test_learner_creates_submits_admin_approves_once(cast):
         "draft", "submitted", "approved"]
 
 
+# The workflow as the issue states it; a change to TRANSITIONS must change this too.
+EXPECTED_TRANSITIONS = {
+    ("draft", "submitted"),  # the learner submits
+    ("submitted", "draft"),  # the learner withdraws (撤回) before a decision
+    ("submitted", "approved"), ("submitted", "rejected"),  # the reviewer decides
+    ("rejected", "submitted"),  # fixed and resubmitted
+    ("approved", "revoked"),  # an audited reversal
+}
+
+
 def test_transition_table_exhaustively(cast):
+    assert {(a, b) for a, nexts in TRANSITIONS.items() for b in nexts} == EXPECTED_TRANSITIONS
     claim = claim_create(actor=cast.learner, kind="self_study", data=claim_data(category="", hours="2"))
     for here, there in itertools.product(ClaimStatus.values, repeat=2):
         Claim.objects.filter(pk=claim.pk).update(status=here)
         claim.refresh_from_db()
-        if there in TRANSITIONS[ClaimStatus(here)]:
+        if (here, there) in EXPECTED_TRANSITIONS:
+            events = ClaimEvent.objects.filter(claim=claim).count()
             assert transition(claim, there, actor=cast.institute_admin).status == there
+            claim.refresh_from_db()
+            assert claim.status == there, (here, there)
+            assert ClaimEvent.objects.filter(claim=claim).count() == events + 1
+            assert ClaimEvent.objects.filter(claim=claim).last().from_status == here
+            if there == ClaimStatus.DRAFT:
+                assert claim.submitted_at is None  # out of the review queue's order
         else:
             with pytest.raises(DomainError) as exc:
                 transition(claim, there, actor=cast.institute_admin)
@@ -170,7 +188,7 @@ def test_bad_files_are_refused(cast, media, upload, code):
 
 
 def test_too_large_file_is_413_and_nothing_left(cast, media, settings):
-    settings.XUESHI_CLAIM_MAX_ATTACHMENT_BYTES = 1024
+    settings.XUESHI_CLAIM_MAX_FILE_BYTES = 1024
     with pytest.raises(DomainError) as exc:
         claim_create(actor=cast.learner, kind="external_training", data=claim_data(),
                      files=[pdf(content=b"%PDF-1.4" + b"0" * 2048)])
@@ -188,7 +206,7 @@ def test_path_names_are_never_used(cast, media):
 
 
 def test_too_many_attachments(cast, settings):
-    settings.XUESHI_CLAIM_MAX_ATTACHMENTS = 2
+    settings.XUESHI_CLAIM_MAX_FILES = 2
     with pytest.raises(DomainError) as exc:
         claim_create(actor=cast.learner, kind="external_training", data=claim_data(),
                      files=[pdf(), pdf(), pdf()])
@@ -264,3 +282,188 @@ def test_self_study_and_online_count_in_their_classes(cast):
     claims_decide(actor=cast.institute_admin, role=role(cast.institute_admin), claim_ids=[s.pk, o.pk], approve=True)
     progress = year_progress(cast.learner, YEAR)
     assert progress.total_minutes == 14 * 60 and progress.effective_minutes == 12 * 60
+
+
+# --- withdrawing (撤回) and changing a submitted claim ---------------------------------------
+
+def test_learner_withdraws_a_submitted_claim(cast):
+    from claims.queries import review_queue
+    from claims.services import claim_withdraw
+    from core.models import AuditEvent
+
+    claim = submitted(cast)
+    claim_withdraw(actor=cast.learner, claim_id=claim.pk)
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.DRAFT and claim.submitted_at is None
+    event = ClaimEvent.objects.filter(claim=claim).last()
+    assert (event.from_status, event.to_status, event.actor) == ("submitted", "draft", cast.learner)
+    assert AuditEvent.objects.filter(action="claim.withdrawn", object_id=str(claim.pk)).count() == 1
+    assert not review_queue(role(cast.institute_admin), status=ClaimStatus.SUBMITTED).exists()
+    # A reviewer acting on the stale page now gets a conflict, and no hours move.
+    with pytest.raises(DomainError) as exc:
+        claim_approve(actor=cast.institute_admin, role=role(cast.institute_admin), claim_id=claim.pk)
+    assert exc.value.code == ErrorCode.CONFLICT and not LedgerEntry.objects.exists()
+    # A draft cannot be withdrawn; nor can someone else's claim be touched.
+    with pytest.raises(DomainError) as exc:
+        claim_withdraw(actor=cast.learner, claim_id=claim.pk)
+    assert exc.value.code == ErrorCode.CONFLICT
+    claim_submit(actor=cast.learner, claim_id=claim.pk)
+    with pytest.raises(DomainError) as exc:
+        claim_withdraw(actor=cast.colleague, claim_id=claim.pk)
+    assert exc.value.code == ErrorCode.NOT_FOUND
+
+
+def test_approved_or_rejected_claim_cannot_be_withdrawn(cast):
+    from claims.services import claim_withdraw
+
+    approved, rejected = submitted(cast, name="一"), submitted(cast, name="二")
+    claim_approve(actor=cast.institute_admin, role=role(cast.institute_admin), claim_id=approved.pk)
+    claim_reject(actor=cast.institute_admin, role=role(cast.institute_admin), claim_id=rejected.pk, reason="缺")
+    for claim in (approved, rejected):
+        with pytest.raises(DomainError) as exc:
+            claim_withdraw(actor=cast.learner, claim_id=claim.pk)
+        assert exc.value.code == ErrorCode.CONFLICT
+    assert Claim.objects.get(pk=approved.pk).status == ClaimStatus.APPROVED
+
+
+def test_changing_a_submitted_claim_withdraws_it(cast):
+    claim = submitted(cast)
+    claim_update(actor=cast.learner, claim_id=claim.pk, data=claim_data(hours="10"))
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.DRAFT and claim.minutes == 600
+    assert list(ClaimEvent.objects.filter(claim=claim).values_list("to_status", flat=True)) == [
+        "draft", "submitted", "draft"]
+    claim_submit(actor=cast.learner, claim_id=claim.pk)
+    claim_approve(actor=cast.institute_admin, role=role(cast.institute_admin), claim_id=claim.pk)
+    assert year_progress(cast.learner, YEAR).total_minutes == 600  # the changed version
+
+
+def test_a_failed_change_leaves_the_claim_submitted(cast):
+    claim = submitted(cast)
+    with pytest.raises(DomainError):
+        claim_update(actor=cast.learner, claim_id=claim.pk, data=claim_data(hours="-1"))
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.SUBMITTED and claim.minutes == 16 * 60
+
+
+def test_deleting_a_submitted_claim(cast, media):
+    from core.models import AuditEvent
+
+    claim = submitted(cast)
+    assert claims_delete(actor=cast.learner, claim_ids=[claim.pk]) == 1
+    assert not Claim.objects.exists() and stored_files(media) == []
+    assert list(AuditEvent.objects.filter(object_id=str(claim.pk), action__startswith="claim.")
+                .order_by("id").values_list("action", flat=True)) == [
+        "claim.created", "claim.submitted", "claim.withdrawn", "claim.deleted"]
+
+
+def test_batch_delete_is_all_or_nothing(cast):
+    mine = claim_create(actor=cast.learner, kind="external_training", data=claim_data(name="一"))
+    approved = submitted(cast, name="二")
+    claim_approve(actor=cast.institute_admin, role=role(cast.institute_admin), claim_id=approved.pk)
+    theirs = claim_create(actor=cast.colleague, kind="external_training", data=claim_data(name="三"))
+    with pytest.raises(DomainError) as exc:
+        claims_delete(actor=cast.learner, claim_ids=[mine.pk, approved.pk])
+    assert exc.value.code == ErrorCode.CONFLICT and "二" in str(exc.value.message)
+    with pytest.raises(DomainError) as exc:
+        claims_delete(actor=cast.learner, claim_ids=[mine.pk, theirs.pk])
+    assert exc.value.code == ErrorCode.NOT_FOUND and "三" not in str(exc.value.message)
+    assert Claim.objects.count() == 3
+
+
+# --- kinds follow the year's policy ----------------------------------------------------------
+
+def test_kind_without_a_class_in_the_policy_is_refused_at_create_and_submit(cast):
+    from claims.services import kinds_for
+    from ledger.services import policy_seed_cast
+
+    # A draft saved under the default (CAS) rules, then the academy adopts the CAST rules,
+    # which have no self-study class.
+    draft = claim_create(actor=cast.learner, kind="self_study", data=claim_data(category="", hours="2"))
+    policy_seed_cast(cast.academy, YEAR)
+    assert kinds_for(cast.learner, YEAR) == ["external_training", "online"]
+    with pytest.raises(DomainError) as exc:
+        claim_create(actor=cast.learner, kind="self_study", data=claim_data(category="", hours="2"))
+    assert exc.value.code == ErrorCode.INVALID and exc.value.field == "kind"
+    assert str(YEAR) in str(exc.value.message)
+    with pytest.raises(DomainError) as exc:
+        claim_submit(actor=cast.learner, claim_id=draft.pk)
+    assert exc.value.field == "kind"
+    with pytest.raises(DomainError) as exc:
+        claim_create_on_behalf(actor=cast.institute_admin, role=role(cast.institute_admin),
+                               owner=cast.learner, kind="self_study", data=claim_data(category="", hours="2"))
+    assert exc.value.field == "kind"
+    assert Claim.objects.get().status == ClaimStatus.DRAFT and not LedgerEntry.objects.exists()
+    # The kinds the CAST rules do have work, with their subjects as categories.
+    online = claim_create(actor=cast.learner, kind="online", data=claim_data(category="cloud", hours="2"),
+                          submit=True)
+    offline = claim_create(actor=cast.learner, kind="external_training",
+                           data=claim_data(category="special"), submit=True)
+    claims_decide(actor=cast.institute_admin, role=role(cast.institute_admin),
+                  claim_ids=[online.pk, offline.pk], approve=True)
+    assert set(LedgerEntry.objects.values_list("cap_class", flat=True)) == {"online", "offline"}
+
+
+# --- 公派留学: a further class of the policy ---------------------------------------------------
+
+def test_overseas_study_posts_to_its_class_and_its_cap_applies(cast):
+    from ledger.queries import archive_for
+    from ledger.services import cap_class_upsert, category_upsert, policy_seed_cas
+
+    academy_role = role(cast.academy_admin)
+    policy = policy_seed_cas(cast.academy, YEAR)
+    cap_class_upsert(actor=cast.academy_admin, role=academy_role, policy=policy, code="overseas",
+                     name="公派留学", cap_minutes=100 * 60)
+    category_upsert(actor=cast.academy_admin, role=academy_role, policy=policy, code="overseas_study",
+                    name="公派留学", cap_class_code="overseas")
+    first = submitted(cast, name="访学一", category="overseas_study", start=date(YEAR, 1, 5),
+                      end=date(YEAR, 1, 20), hours="80")
+    second = submitted(cast, name="访学二", category="overseas_study", start=date(YEAR, 2, 1),
+                       end=date(YEAR, 2, 10), hours="60")
+    claims_decide(actor=cast.institute_admin, role=role(cast.institute_admin),
+                  claim_ids=[first.pk, second.pk], approve=True)
+    assert set(LedgerEntry.objects.values_list("cap_class", flat=True)) == {"overseas"}
+    archive = archive_for(cast.learner, (YEAR, 1), (YEAR, 12))
+    overseas = next(c for c in archive.classes if c.code == "overseas")
+    assert (overseas.minutes, overseas.effective, overseas.cap) == (140 * 60, 100 * 60, 100 * 60)
+    assert archive.total == 140 * 60 and archive.effective == 100 * 60
+    assert year_progress(cast.learner, YEAR).effective_minutes == 100 * 60
+
+
+# --- the year of an admin's claim ---------------------------------------------------------------
+
+def test_on_behalf_allows_closed_years_but_not_future_ones(cast):
+    admin, admin_role = cast.institute_admin, role(cast.institute_admin)
+    last, future = YEAR - 1, YEAR + 1
+    # No window is open: the learner is refused, the admin records it after the fact.
+    past = claim_data(year=last, start=date(last, 5, 1), end=date(last, 5, 2), hours="8")
+    with pytest.raises(DomainError) as exc:
+        claim_create(actor=cast.learner, kind="external_training", data=past)
+    assert exc.value.code == ErrorCode.WINDOW_CLOSED
+    claim = claim_create_on_behalf(actor=admin, role=admin_role, owner=cast.learner,
+                                   kind="external_training", data=past)
+    assert claim.status == ClaimStatus.APPROVED and claim.year == last
+    ahead = claim_data(year=future, start=date(future, 1, 5), end=date(future, 1, 6), hours="8")
+    for call in (lambda: claim_create(actor=cast.learner, kind="external_training", data=ahead),
+                 lambda: claim_create_on_behalf(actor=admin, role=admin_role, owner=cast.learner,
+                                                kind="external_training", data=ahead)):
+        with pytest.raises(DomainError) as exc:
+            call()
+        assert exc.value.code == ErrorCode.INVALID and exc.value.field == "year"
+        assert str(future) in str(exc.value.message)
+    assert Claim.objects.count() == 1 and LedgerEntry.objects.filter(year=future).count() == 0
+
+
+def test_import_refuses_kinds_and_years_the_rules_do_not_allow(cast):
+    from claims.imports import COLUMNS, claims_import
+    from core.tests.xlsxfiles import upload, workbook_bytes
+    from ledger.services import policy_seed_cast
+
+    policy_seed_cast(cast.academy, YEAR)
+    future = YEAR + 1
+    rows = [["N001", "", "张三", "在职自学", YEAR, "读书", "", f"{YEAR}-02-01", f"{YEAR}-02-02", 2, "", ""],
+            ["N001", "", "张三", "网络学时", future, "课程", "", f"{future}-02-01", f"{future}-02-02", 2, "", ""]]
+    result = claims_import(actor=cast.institute_admin, role=role(cast.institute_admin),
+                           upload=upload(workbook_bytes(COLUMNS, rows)))
+    assert [(r, c) for r, c, _m in result.errors] == [(2, "类型"), (3, "年度")]
+    assert not Claim.objects.exists()

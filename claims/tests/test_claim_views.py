@@ -154,3 +154,183 @@ def test_inbox_and_badge(cast, client):
     assert 'data-testid="unread-count">1<' in home
     inbox = client.get("/learning/notifications/").content.decode()
     assert "驳回" in inbox and "请补充证书" in inbox
+
+
+# --- issue 4 review: withdrawing, tabs, list, batch delete, resubmit, revoke, import ---------
+
+def rows(html: str) -> int:
+    return html.count("<tr data-claim=")
+
+
+def test_edit_page_withdraws_and_resubmits_a_submitted_claim(cast, client):
+    claim = claim_create(actor=cast.learner, kind="external_training", data=claim_data(), submit=True)
+    login(client, cast.learner)
+    html = client.get(f"/learning/external/claim/{claim.pk}/").content.decode()
+    assert 'data-testid="withdraw-note"' in html and 'id="claim-form"' in html
+    # Saving a change withdraws it: a draft with the new hours.
+    response = client.post(f"/learning/external/claim/{claim.pk}/", {**FORM, "hours": "12", "action": "save"})
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.DRAFT and claim.minutes == 720
+    client.post(f"/learning/external/claim/{claim.pk}/", {**FORM, "hours": "10", "action": "submit"})
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.SUBMITTED and claim.minutes == 600
+    # The withdraw button alone.
+    client.post(f"/learning/external/claim/{claim.pk}/", {"action": "withdraw"})
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.DRAFT
+
+
+def test_list_withdraws_selected(cast, client):
+    one = claim_create(actor=cast.learner, kind="external_training", data=claim_data(name="一"), submit=True)
+    two = claim_create(actor=cast.learner, kind="external_training", data=claim_data(name="二"), submit=True)
+    login(client, cast.learner)
+    response = client.post("/learning/external/external_training/", {"ids": [one.pk, two.pk],
+                                                                     "action": "withdraw"}, follow=True)
+    assert "撤回" in response.content.decode()
+    assert set(Claim.objects.values_list("status", flat=True)) == {ClaimStatus.DRAFT}
+
+
+def test_kinds_without_a_class_have_no_tab(cast, client):
+    from ledger.services import policy_seed_cast
+
+    def tabs():
+        html = client.get("/learning/external/external_training/").content.decode()
+        return html.split('data-testid="claim-tabs"', 1)[1].split("</nav>", 1)[0]
+
+    login(client, cast.learner)
+    assert "/learning/external/self_study/" in tabs() and "在职自学" in tabs() and "网络学时" in tabs()
+    policy_seed_cast(cast.academy, YEAR)
+    assert "/learning/external/self_study/" not in tabs() and "/learning/external/online/" in tabs()
+    assert client.get("/learning/external/").url == "/learning/external/external_training/"
+    response = client.post("/learning/external/self_study/new/", {**FORM, "category": ""})
+    assert response.status_code == 400 and "没有“在职自学”对应的学时类别" in response.content.decode()
+    assert not Claim.objects.exists()
+
+
+def test_list_filters_by_year_category_and_name(cast, client):
+    from claims.services import claim_create_on_behalf
+
+    claim_create(actor=cast.learner, kind="external_training", data=claim_data(name="光学年会"))
+    claim_create(actor=cast.learner, kind="external_training",
+                 data=claim_data(name="管理研修", category="management"))
+    last = YEAR - 1
+    claim_create_on_behalf(actor=cast.institute_admin, role=cast.institute_admin.roles.get(),
+                           owner=cast.learner, kind="external_training",
+                           data=claim_data(name="去年的会", year=last, start=date(last, 6, 1),
+                                           end=date(last, 6, 2), hours="8"))
+    claim_create(actor=cast.colleague, kind="external_training", data=claim_data(name="李四的会"))
+    login(client, cast.learner)
+    base = "/learning/external/external_training/"
+    everything = client.get(base).content.decode()
+    assert rows(everything) == 3 and "李四的会" not in everything
+    html = client.get(f"{base}?year={YEAR}").content.decode()
+    assert rows(html) == 2 and "去年的会" not in html
+    html = client.get(f"{base}?year={last}").content.decode()
+    assert rows(html) == 1 and "去年的会" in html
+    html = client.get(f"{base}?category=management").content.decode()
+    assert rows(html) == 1 and "管理研修" in html
+    html = client.get(f"{base}?q=年会").content.decode()
+    assert rows(html) == 1 and "光学年会" in html
+    html = client.get(f"{base}?q=李四").content.decode()
+    assert rows(html) == 0
+
+
+def test_list_page_size_choice(cast, client):
+    for i in range(12):
+        claim_create(actor=cast.learner, kind="external_training", data=claim_data(name=f"会{i:02d}"))
+    login(client, cast.learner)
+    base = "/learning/external/external_training/"
+    assert rows(client.get(base).content.decode()) == 5
+    assert rows(client.get(f"{base}?size=10").content.decode()) == 10
+    second = client.get(f"{base}?size=10&page=2").content.decode()
+    assert rows(second) == 2
+    assert rows(client.get(f"{base}?size=50").content.decode()) == 12
+    # A size that is not offered is a form error, not a huge page.
+    bad = client.get(f"{base}?size=100000")
+    assert bad.status_code == 200 and rows(bad.content.decode()) == 0
+
+
+def test_batch_delete_only_own_undecided_claims(cast, client):
+    draft = claim_create(actor=cast.learner, kind="external_training", data=claim_data(name="草稿"))
+    waiting = claim_create(actor=cast.learner, kind="external_training", data=claim_data(name="待审"),
+                           submit=True)
+    approved = claim_create(actor=cast.learner, kind="external_training", data=claim_data(name="已批"),
+                            submit=True)
+    from claims.services import claim_approve
+
+    claim_approve(actor=cast.institute_admin, role=cast.institute_admin.roles.get(), claim_id=approved.pk)
+    theirs = claim_create(actor=cast.colleague, kind="external_training", data=claim_data(name="李四的"))
+    login(client, cast.learner)
+    url = "/learning/external/external_training/"
+    html = client.post(url, {"ids": [draft.pk, approved.pk], "action": "delete"}, follow=True).content.decode()
+    assert "已批" in html and "没有删除任何记录" in html
+    html = client.post(url, {"ids": [draft.pk, theirs.pk], "action": "delete"}, follow=True).content.decode()
+    assert "没有删除任何记录" in html and "李四的" not in html
+    assert Claim.objects.count() == 4
+    # An approved claim has no checkbox to begin with.
+    listing = client.get(url).content.decode()
+    assert f'name="ids" value="{approved.pk}"' not in listing and f'name="ids" value="{waiting.pk}"' in listing
+    client.post(url, {"ids": [draft.pk, waiting.pk], "action": "delete"})
+    assert set(Claim.objects.values_list("name", flat=True)) == {"已批", "李四的"}
+
+
+def test_rejected_claim_is_fixed_and_resubmitted_on_the_page(cast, client):
+    from claims.services import claim_reject
+
+    claim = claim_create(actor=cast.learner, kind="external_training", data=claim_data(), submit=True)
+    claim_reject(actor=cast.institute_admin, role=cast.institute_admin.roles.get(), claim_id=claim.pk,
+                 reason="学时与通知不符")
+    login(client, cast.learner)
+    assert "学时与通知不符" in client.get("/learning/external/external_training/").content.decode()
+    html = client.get(f"/learning/external/claim/{claim.pk}/").content.decode()
+    assert 'data-testid="reject-reason"' in html and "学时与通知不符" in html
+    response = client.post(f"/learning/external/claim/{claim.pk}/",
+                           {**FORM, "hours": "12", "certificate": pdf(), "action": "submit"})
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert (claim.status, claim.minutes, claim.reject_reason) == (ClaimStatus.SUBMITTED, 720, "")
+    assert claim.attachments.count() == 1
+
+
+def test_revoke_an_approval_on_the_review_page(cast, client):
+    from claims.services import claim_approve
+
+    claim = claim_create(actor=cast.learner, kind="external_training", data=claim_data(), submit=True)
+    claim_approve(actor=cast.institute_admin, role=cast.institute_admin.roles.get(), claim_id=claim.pk)
+    enter_admin(client, cast.institute_admin)
+    html = client.get(f"/manage/claims/{claim.pk}/").content.decode()
+    assert 'value="revoke"' in html
+    client.post(f"/manage/claims/{claim.pk}/", {"action": "revoke", "reason": ""})
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.APPROVED  # a reason is required
+    client.post(f"/manage/claims/{claim.pk}/", {"action": "revoke", "reason": "重复登记"})
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.REVOKED
+    reversal = LedgerEntry.objects.get(source_id=str(claim.pk), reverses__isnull=False)
+    assert reversal.minutes == -16 * 60
+    assert sum(LedgerEntry.objects.filter(source_id=str(claim.pk)).values_list("minutes", flat=True)) == 0
+
+
+def test_import_page_template_and_row_errors(cast, client):
+    from claims.imports import COLUMNS
+    from core.tests.xlsxfiles import upload, workbook_bytes
+
+    enter_admin(client, cast.institute_admin)
+    template = client.get("/manage/claims/import/template/")
+    assert template.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(template.content)).active
+    assert [c.value for c in sheet[1]] == COLUMNS
+    good = ["N002", "", "李四", "在职自学", YEAR, "读书", "", f"{YEAR}-02-01", f"{YEAR}-02-28", 6, "", ""]
+    bad_hours = ["N001", "", "张三", "外部培训", YEAR, "年会", "外部培训", f"{YEAR}-03-01", f"{YEAR}-03-02",
+                 -3, "", ""]
+    bad_kind = ["N001", "", "张三", "出国", YEAR, "x", "", f"{YEAR}-03-01", f"{YEAR}-03-02", 1, "", ""]
+    data = workbook_bytes(COLUMNS, [good, bad_hours, bad_kind])
+    response = client.post("/manage/claims/import/", {"file": upload(data, "claims.xlsx")})
+    html = response.content.decode()
+    assert response.status_code == 200 and 'data-testid="import-result"' in html
+    assert "<td>3</td><td>学时</td>" in html and "<td>4</td><td>类型</td>" in html
+    assert not Claim.objects.exists() and not LedgerEntry.objects.exists()
+    ok = client.post("/manage/claims/import/", {"file": upload(workbook_bytes(COLUMNS, [good]), "c.xlsx")})
+    assert 'data-testid="import-counts"' in ok.content.decode()
+    assert Claim.objects.get().status == ClaimStatus.APPROVED

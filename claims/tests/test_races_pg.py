@@ -47,3 +47,50 @@ def test_twenty_parallel_approvals_credit_once(cast, settings, tmp_path):
         assert LedgerEntry.objects.filter(source_kind="claim", source_id=str(claim.pk)).count() == 1
         assert ClaimEvent.objects.filter(claim=claim, to_status=ClaimStatus.APPROVED).count() == 1
         assert AuditEvent.objects.filter(action="claim.approved", object_id=str(claim.pk)).count() == 1
+
+
+def test_withdraw_racing_an_approval_never_leaves_hours_on_a_draft(cast, settings, tmp_path):
+    """The learner withdraws (撤回) while a reviewer approves: exactly one of them wins;
+    hours are credited if and only if the claim ends approved."""
+    from claims.models import Claim
+    from claims.services import claim_withdraw
+
+    settings.MEDIA_ROOT = tmp_path
+    role = cast.institute_admin.roles.get()
+    for trial in range(20):
+        claim = claim_create(actor=cast.learner, kind="self_study",
+                             data=claim_data(category="", hours="1", name=f"撤回{trial}"), submit=True)
+        barrier = threading.Barrier(2)
+        outcomes, errors = {}, []
+
+        def act(name, call, barrier=barrier, outcomes=outcomes, errors=errors):
+            try:
+                barrier.wait()
+                call()
+                outcomes[name] = "ok"
+            except DomainError as exc:
+                outcomes[name] = exc.code
+            except Exception as exc:  # noqa: BLE001 - asserted below
+                errors.append(exc)
+            finally:
+                connection.close()
+                close_old_connections()
+
+        threads = [
+            threading.Thread(target=act, args=("approve", lambda c=claim: claim_approve(
+                actor=cast.institute_admin, role=role, claim_id=c.pk))),
+            threading.Thread(target=act, args=("withdraw", lambda c=claim: claim_withdraw(
+                actor=cast.learner, claim_id=c.pk))),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert sorted(outcomes.values()) == ["conflict", "ok"], outcomes
+        status = Claim.objects.get(pk=claim.pk).status
+        credited = LedgerEntry.objects.filter(source_kind="claim", source_id=str(claim.pk)).count()
+        if outcomes["approve"] == "ok":
+            assert status == ClaimStatus.APPROVED and credited == 1
+        else:
+            assert status == ClaimStatus.DRAFT and credited == 0

@@ -239,8 +239,27 @@ if apps.is_installed("claims"):
     # The learner's own-claim pages and operations: only the owner, never an admin.
     register(Factory("own claim", _claims, owner_only=True), "claims:edit:pk",
              "api:claims_api_get:claim_id", "api:claims_api_update:claim_id",
-             "api:claims_api_submit:claim_id")
+             "api:claims_api_submit:claim_id", "api:claims_api_withdraw:claim_id")
     register(Factory("attachment", _attachments), "attachment_id", "claims:attachment:pk")
+
+    def _windows(world, side):
+        """A supplementary window of the side's institute (own: niaot, outside: imr) or of
+        the academy (above); the peer department has none of its own."""
+        c = world.cast
+        org = {"own": c.niaot, "peer": None, "outside": c.imr, "above": c.academy}[side]
+        if org is None:
+            return []
+
+        def make():
+            from claims.models import SupplementaryWindow
+
+            today = timezone.localdate()
+            return SupplementaryWindow.objects.create(org=org, year=today.year - 1, opens_on=today,
+                                                      closes_on=today, opened_by=c.academy_admin)
+
+        return [world.memo(("window", side), make).pk]
+
+    register(Factory("supplementary window", _windows), "window_id")
     register(Factory("claim kind", _kinds, unscoped=True), "claims:mine:kind",
              "claims:new:kind")
 
