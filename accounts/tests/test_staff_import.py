@@ -150,6 +150,12 @@ def test_import_page_shows_errors_and_error_file(cast, client, settings, tmp_pat
     html = client.post("/manage/staff/import/", {"file": upload(workbook_bytes(COLUMNS, rows))}).content.decode()
     assert 'data-testid="import-errors"' in html and "<td>5</td>" in html
     assert not User.objects.filter(employee_no="N101").exists()
+    token = html.split("/manage/files/")[1].split("/")[0]
+    download = client.get(f"/manage/files/{token}/")
+    assert download.status_code == 200 and download["X-Content-Type-Options"] == "nosniff"
+    assert "attachment" in download["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    assert list(sheet.iter_rows(values_only=True)) == [("行号", "列", "错误"), (5, "姓名", "必填。")]
 
 
 def test_import_page_non_excel_is_form_error(cast, client, settings, tmp_path):
@@ -157,3 +163,22 @@ def test_import_page_non_excel_is_form_error(cast, client, settings, tmp_path):
     enter_admin(client, cast.institute_admin)
     response = client.post("/manage/staff/import/", {"file": upload(b"MZ\x90 exe", "x.xlsx")})
     assert response.status_code == 200 and "Excel" in response.content.decode()
+
+
+def test_default_initial_password_is_hashed_once_per_import(cast):
+    """Hundreds of rows must not cost a full PBKDF2 hash each: in default mode the file
+    shares one hash (of a password the institute publishes anyway), and it still works."""
+    from orgs.models import Org
+
+    Org.objects.filter(pk=cast.niaot.pk).update(initial_password_mode="default",
+                                                default_initial_password="Abcd1234")
+    result = run(cast, GOOD)
+    hashes = {p.password for p, _pw in result.created}
+    assert len(hashes) == 1 and {pw for _p, pw in result.created} == {"Abcd1234"}
+    assert all(p.check_password("Abcd1234") for p, _pw in result.created)
+    # Random mode gives everyone a password (and a hash) of their own.
+    Org.objects.filter(pk=cast.niaot.pk).update(initial_password_mode="random")
+    more = run(cast, [["诸葛亮", "N201", "", "", "光学部", "科研岗", "", ""],
+                      ["司马懿", "N202", "", "", "光学部", "科研岗", "", ""]])
+    assert len({p.password for p, _pw in more.created}) == 2
+    assert all(p.check_password(pw) for p, pw in more.created)

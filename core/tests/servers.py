@@ -38,8 +38,12 @@ class ScratchDatabase:
     def __enter__(self):
         self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
         self._execute(f'CREATE DATABASE "{self.name}"')
-        subprocess.run([str(BIN / "python"), "manage.py", "migrate", "-v", "0"], cwd=ROOT,
-                       env=self.env(), check=True, timeout=600)
+        try:
+            subprocess.run([str(BIN / "python"), "manage.py", "migrate", "-v", "0"], cwd=ROOT,
+                           env=self.env(), check=True, timeout=600)
+        except BaseException:
+            self.__exit__(None, None, None)  # a failed migrate must not leave the database
+            raise
         return self
 
     def __exit__(self, *exc):
@@ -80,13 +84,17 @@ class Server:
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 60
+        # A first request that is merely slow (a loaded machine) is waited for; a server
+        # that never answers is killed rather than left running.
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
+            assert self.proc.poll() is None, "gunicorn exited"
             try:
-                requests.get(self.url + "/login/", timeout=2)
+                requests.get(self.url + "/login/", timeout=10)
                 return self
-            except requests.ConnectionError:
-                time.sleep(0.2)
+            except requests.RequestException:
+                time.sleep(0.1)
+        self.kill()
         raise RuntimeError("server did not start")
 
     def kill(self):
