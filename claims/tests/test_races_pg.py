@@ -15,34 +15,42 @@ from ledger.models import LedgerEntry
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
 
+def race(calls: dict) -> dict:
+    """Start every call at the same moment, each in its own thread and connection; return
+    {name: "ok" or the DomainError code}. Any other exception fails the test."""
+    barrier = threading.Barrier(len(calls))
+    outcomes, errors = {}, []
+
+    def act(name, call):
+        try:
+            barrier.wait()
+            call()
+            outcomes[name] = "ok"
+        except DomainError as exc:
+            outcomes[name] = exc.code
+        except Exception as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+            close_old_connections()
+
+    threads = [threading.Thread(target=act, args=item) for item in calls.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    return outcomes
+
+
 def test_twenty_parallel_approvals_credit_once(cast, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     role = cast.institute_admin.roles.get()
     for trial in range(30):
         claim = claim_create(actor=cast.learner, kind="self_study",
                              data=claim_data(category="", hours="2", name=f"读书{trial}"), submit=True)
-        barrier = threading.Barrier(20)
-        outcomes, errors = [], []
-
-        def approve(barrier=barrier, claim=claim, outcomes=outcomes, errors=errors):
-            try:
-                barrier.wait()
-                claim_approve(actor=cast.institute_admin, role=role, claim_id=claim.pk)
-                outcomes.append("ok")
-            except DomainError as exc:
-                outcomes.append(exc.code)
-            except Exception as exc:  # noqa: BLE001 - asserted below
-                errors.append(exc)
-            finally:
-                connection.close()
-                close_old_connections()
-
-        threads = [threading.Thread(target=approve) for _ in range(20)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert errors == []
+        outcomes = list(race({n: lambda c=claim: claim_approve(
+            actor=cast.institute_admin, role=role, claim_id=c.pk) for n in range(20)}).values())
         assert outcomes.count("ok") == 1 and outcomes.count("conflict") == 19
         assert LedgerEntry.objects.filter(source_kind="claim", source_id=str(claim.pk)).count() == 1
         assert ClaimEvent.objects.filter(claim=claim, to_status=ClaimStatus.APPROVED).count() == 1
@@ -60,33 +68,10 @@ def test_withdraw_racing_an_approval_never_leaves_hours_on_a_draft(cast, setting
     for trial in range(20):
         claim = claim_create(actor=cast.learner, kind="self_study",
                              data=claim_data(category="", hours="1", name=f"撤回{trial}"), submit=True)
-        barrier = threading.Barrier(2)
-        outcomes, errors = {}, []
-
-        def act(name, call, barrier=barrier, outcomes=outcomes, errors=errors):
-            try:
-                barrier.wait()
-                call()
-                outcomes[name] = "ok"
-            except DomainError as exc:
-                outcomes[name] = exc.code
-            except Exception as exc:  # noqa: BLE001 - asserted below
-                errors.append(exc)
-            finally:
-                connection.close()
-                close_old_connections()
-
-        threads = [
-            threading.Thread(target=act, args=("approve", lambda c=claim: claim_approve(
-                actor=cast.institute_admin, role=role, claim_id=c.pk))),
-            threading.Thread(target=act, args=("withdraw", lambda c=claim: claim_withdraw(
-                actor=cast.learner, claim_id=c.pk))),
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert errors == []
+        outcomes = race({
+            "approve": lambda c=claim: claim_approve(actor=cast.institute_admin, role=role,
+                                                     claim_id=c.pk),
+            "withdraw": lambda c=claim: claim_withdraw(actor=cast.learner, claim_id=c.pk)})
         assert sorted(outcomes.values()) == ["conflict", "ok"], outcomes
         status = Claim.objects.get(pk=claim.pk).status
         credited = LedgerEntry.objects.filter(source_kind="claim", source_id=str(claim.pk)).count()
