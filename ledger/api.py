@@ -136,6 +136,7 @@ class PolicyOut(Schema):
     backbone_basis: str
     chapter_threshold_percent: int
     heartbeat_seconds: int
+    claim_year_chosen: bool
     locked: bool
 
 
@@ -221,7 +222,8 @@ def policy_year(request, year: int):
             "backbone_ratio_permille": rules.backbone_ratio_permille,
             "backbone_basis": rules.backbone_basis,
             "chapter_threshold_percent": rules.chapter_threshold_percent,
-            "heartbeat_seconds": rules.heartbeat_seconds, "locked": rules.locked}
+            "heartbeat_seconds": rules.heartbeat_seconds,
+            "claim_year_chosen": rules.claim_year_chosen, "locked": rules.locked}
 
 
 @router.post("/entries", response={201: list[EntryOut], **ERRORS}, auth=admin_auth,

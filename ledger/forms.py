@@ -67,6 +67,10 @@ class PolicyForm(forms.Form):
     backbone_basis = forms.ChoiceField(label=_("Backbone basis"), choices=BackboneBasis.choices)
     chapter_threshold_percent = forms.IntegerField(label=_("Chapter threshold (%)"), min_value=1, max_value=100)
     heartbeat_seconds = forms.IntegerField(label=_("Heartbeat interval (s)"), min_value=5, max_value=600)
+    claim_year_chosen = forms.BooleanField(
+        label=_("Learners choose the year a claim counts in"), required=False,
+        help_text=_("As in the CAST rules: a claim's hours count in the year the learner picks, "
+                    "not in the months the claim spans."))
 
 
 class CapClassForm(forms.Form):

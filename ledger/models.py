@@ -31,6 +31,10 @@ class Policy(models.Model):
     chapter_threshold_percent = models.PositiveSmallIntegerField(_("chapter threshold (%)"),
                                                                  default=60)
     heartbeat_seconds = models.PositiveSmallIntegerField(_("heartbeat interval (s)"), default=30)
+    # CAST (seed 003): the learner picks the year (年份) a claim's hours count in; under
+    # the CAS rules a claim's hours fall in the months it spans.
+    claim_year_chosen = models.BooleanField(_("learners choose the year of a claim"),
+                                            default=False)
     # Set when the year's backbone report is locked; the policy is then final.
     locked_at = models.DateTimeField(null=True, blank=True)
     locked_reason = models.CharField(max_length=200, blank=True)

@@ -47,6 +47,9 @@ class YearRules:
     backbone_basis: str
     chapter_threshold_percent: int
     heartbeat_seconds: int
+    # The learner chooses the year a claim's hours count in (CAST); otherwise a claim's
+    # hours are spread over the months it spans.
+    claim_year_chosen: bool = False
     locked: bool = False
     policy: Policy | None = None
 
@@ -82,8 +85,8 @@ def _from_policy(policy: Policy) -> YearRules:
         backbone_ratio_permille=policy.backbone_ratio_permille,
         backbone_basis=policy.backbone_basis,
         chapter_threshold_percent=policy.chapter_threshold_percent,
-        heartbeat_seconds=policy.heartbeat_seconds, locked=policy.locked_at is not None,
-        policy=policy)
+        heartbeat_seconds=policy.heartbeat_seconds, claim_year_chosen=policy.claim_year_chosen,
+        locked=policy.locked_at is not None, policy=policy)
 
 
 def _default(year: int) -> YearRules:
@@ -94,7 +97,7 @@ def _default(year: int) -> YearRules:
         backbone_single_min=CAS["backbone_single_min_minutes"],
         backbone_ratio_permille=CAS["backbone_ratio_permille"], backbone_basis="effective",
         chapter_threshold_percent=CAS["chapter_threshold_percent"],
-        heartbeat_seconds=CAS["heartbeat_seconds"])
+        heartbeat_seconds=CAS["heartbeat_seconds"], claim_year_chosen=CAS["claim_year_chosen"])
 
 
 def policies_for(org, years) -> dict[int, YearRules]:

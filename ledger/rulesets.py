@@ -10,6 +10,7 @@ CAS = {
     "backbone_ratio_permille": 40,
     "chapter_threshold_percent": 60,
     "heartbeat_seconds": 30,
+    "claim_year_chosen": False,
     "classes": [
         # code, name, cap
         ("online", "网络学时", 50 * H),
@@ -40,6 +41,8 @@ CAST = {
     "backbone_ratio_permille": 40,
     "chapter_threshold_percent": 60,
     "heartbeat_seconds": 30,
+    # Seed 003: the learner chooses the 年份 a claim's hours count in.
+    "claim_year_chosen": True,
     "classes": [
         ("online", "线上培训", 50 * H),
         ("offline", "线下培训", None),

@@ -215,7 +215,8 @@ def policy_view(request, year):
                    "backbone_ratio_permille": policy.backbone_ratio_permille,
                    "backbone_basis": policy.backbone_basis,
                    "chapter_threshold_percent": policy.chapter_threshold_percent,
-                   "heartbeat_seconds": policy.heartbeat_seconds}
+                   "heartbeat_seconds": policy.heartbeat_seconds,
+                   "claim_year_chosen": policy.claim_year_chosen}
         action = request.POST.get("action") if request.method == "POST" else None
         forms["policy"] = PolicyForm(request.POST if action == "policy" else None, initial=initial,
                                      prefix="policy")
@@ -233,7 +234,8 @@ def policy_view(request, year):
                                   backbone_ratio_permille=data["backbone_ratio_permille"],
                                   backbone_basis=data["backbone_basis"],
                                   chapter_threshold_percent=data["chapter_threshold_percent"],
-                                  heartbeat_seconds=data["heartbeat_seconds"])
+                                  heartbeat_seconds=data["heartbeat_seconds"],
+                                  claim_year_chosen=data["claim_year_chosen"])
                 elif action == "class":
                     cap = data["cap_hours"]
                     cap_class_upsert(actor=request.user, role=role, policy=policy, code=data["code"],

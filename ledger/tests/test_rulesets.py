@@ -95,3 +95,27 @@ def test_academy_figures_use_each_academys_rules_in_constant_queries(cast_school
     assert cast_school.colleague.pk not in figures
     by_month = totals_by_person(people, YEAR, months=(3, 12))
     assert by_month == {}
+
+
+def test_cast_learners_choose_the_year_of_a_claim_cas_learners_do_not(cast_school):
+    assert policy_for(cast_school.party_learner.institute, YEAR).claim_year_chosen is True
+    assert policy_for(cast_school.learner.institute, YEAR).claim_year_chosen is False
+    assert Policy.objects.get(org=cast_school.cast_top, year=YEAR).claim_year_chosen is True
+
+
+def test_choosing_the_year_is_edited_on_the_policy_page_and_shown_by_the_api(cast_school, client):
+    from conftest import enter_admin
+
+    enter_admin(client, cast_school.academy_admin)
+    form = {"action": "policy", "policy-annual_target_hours": "100",
+            "policy-backbone_single_min_hours": "40", "policy-backbone_ratio_permille": "40",
+            "policy-backbone_basis": "effective", "policy-chapter_threshold_percent": "60",
+            "policy-heartbeat_seconds": "30"}
+    assert 'name="policy-claim_year_chosen"' in client.get(f"/manage/policy/{YEAR}/").content.decode()
+    assert client.post(f"/manage/policy/{YEAR}/", {**form, "policy-claim_year_chosen": "on"}
+                       ).status_code == 302
+    assert policy_for(cast_school.learner.institute, YEAR).claim_year_chosen is True
+    body = client.get(f"/api/v1/ledger/policy/{YEAR}").json()
+    assert body["claim_year_chosen"] is True
+    assert client.post(f"/manage/policy/{YEAR}/", form).status_code == 302  # unticked
+    assert policy_for(cast_school.learner.institute, YEAR).claim_year_chosen is False
