@@ -11,6 +11,7 @@ from accounts.queries import people_in_scope
 from claims.models import Claim, ClaimKind
 from claims.services import _clean, categories_for, claim_create_on_behalf, import_key_for
 from core.errors import DomainError
+from core.minutes import parse_int
 from core.xlsx import parse_date, read_sheet
 
 COLUMNS = ["员工编号", "登录名", "姓名", "类型", "年度", "培训名称", "培训类别", "开始时间", "结束时间",
@@ -72,9 +73,9 @@ def claims_import(*, actor, role, upload) -> ImportResult:
                     result.errors.append((row, "类型", _("Write 外部培训, 在职自学 or 网络学时.")))
                     continue
                 try:
-                    year = int(values.get("年度"))
+                    year = parse_int(values.get("年度"), field="年度", min=1990, max=2999)
                     start, end = parse_date(values.get("开始时间")), parse_date(values.get("结束时间"))
-                except (TypeError, ValueError):
+                except (TypeError, ValueError, DomainError):
                     result.errors.append((row, "开始时间", _("Write the year as 2026 and dates as 2026-03-01.")))
                     continue
                 category_name = str(values.get("培训类别") or "").strip()

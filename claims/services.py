@@ -14,7 +14,6 @@
 
 import hashlib
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import Q
@@ -41,7 +40,7 @@ from claims.models import (
 from claims.queries import claim_settings_of, required_attachments
 from core.audit import audit_record
 from core.errors import DomainError, ErrorCode
-from core.minutes import hours_to_minutes
+from core.minutes import hours_to_minutes, parse_decimal, parse_int
 from ledger.queries import policy_for
 from ledger.services import ledger_credit, ledger_reverse_source
 from notifications.services import notify
@@ -125,12 +124,7 @@ def _clean(owner: User, kind: str, data: dict) -> dict:
     if kind not in ClaimKind.values:
         raise DomainError(ErrorCode.INVALID, _("Choose the kind of learning."), field="kind")
     out = {}
-    try:
-        year = int(data.get("year"))
-    except (TypeError, ValueError):
-        raise DomainError(ErrorCode.INVALID, _("Choose the year."), field="year") from None
-    if not 1990 <= year <= 2999:
-        raise DomainError(ErrorCode.INVALID, _("Choose the year."), field="year")
+    year = parse_int(data.get("year"), field="year", min=1990, max=2999)
     _check_kind(owner, kind, year)
     out["year"] = year
     for name, limit in TEXT_LIMITS.items():
@@ -163,18 +157,7 @@ def _clean(owner: User, kind: str, data: dict) -> dict:
     if not category and allowed and kind == ClaimKind.EXTERNAL_TRAINING:
         raise DomainError(ErrorCode.INVALID, _("Choose one of the categories."), field="category")
     out["category"] = category
-    cost = data.get("cost")
-    if cost in (None, ""):
-        out["cost"] = None
-    else:
-        try:
-            cost = Decimal(str(cost))
-        except (InvalidOperation, ValueError):
-            raise DomainError(ErrorCode.INVALID, _("Enter the cost as a number."), field="cost") from None
-        if not cost.is_finite() or cost < 0 or cost > Decimal("99999999") or cost.as_tuple().exponent < -2:
-            raise DomainError(ErrorCode.INVALID, _("Enter the cost in 10,000 yuan, at most two decimals."),
-                              field="cost")
-        out["cost"] = cost
+    out["cost"] = parse_decimal(data.get("cost"), field="cost", max_whole_digits=8, places=2)
     return out
 
 
