@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.workflow import ACTOR, BLANK, CLEAR, NOW, REASON, History, Step, Workflow
+
 
 class ClaimKind(models.TextChoices):
     EXTERNAL_TRAINING = "external_training", _("External training")  # 外部培训 → offline class
@@ -25,15 +27,28 @@ class ClaimStatus(models.TextChoices):
     REVOKED = "revoked", _("Approval revoked")  # an approval undone by a reversal; final
 
 
-# Allowed next statuses; claims.services.transition is the only place that moves them.
+# The claim workflow; core.workflow.transition is the only place that moves a status.
 # SUBMITTED → DRAFT is the learner's withdrawal (撤回) before a reviewer has decided.
-TRANSITIONS = {
-    ClaimStatus.DRAFT: {ClaimStatus.SUBMITTED},
-    ClaimStatus.SUBMITTED: {ClaimStatus.APPROVED, ClaimStatus.REJECTED, ClaimStatus.DRAFT},
-    ClaimStatus.REJECTED: {ClaimStatus.SUBMITTED},
-    ClaimStatus.APPROVED: {ClaimStatus.REVOKED},
-    ClaimStatus.REVOKED: set(),
-}
+CLAIM_WORKFLOW = Workflow(
+    name="claim", status=ClaimStatus, noun=_("claim"),
+    history=History("claims.ClaimEvent", "claim"),
+    # The audit row is filed under the owner's department (or institute).
+    org_of=lambda claim: claim.owner.department or claim.owner.institute,
+    steps=[
+        Step(ClaimStatus.DRAFT, "submit", ClaimStatus.SUBMITTED, label=_("submit"),
+             stamp={"submitted_at": NOW, "reject_reason": BLANK}),
+        Step(ClaimStatus.REJECTED, "submit", ClaimStatus.SUBMITTED, label=_("submit"),
+             stamp={"submitted_at": NOW, "reject_reason": BLANK}),
+        # Withdrawn: out of the review queue (and its order) until submitted again.
+        Step(ClaimStatus.SUBMITTED, "withdraw", ClaimStatus.DRAFT, event="withdrawn",
+             label=_("withdraw"), stamp={"submitted_at": CLEAR}),
+        Step(ClaimStatus.SUBMITTED, "approve", ClaimStatus.APPROVED, label=_("approve"),
+             stamp={"decided_at": NOW, "decided_by": ACTOR}),
+        Step(ClaimStatus.SUBMITTED, "reject", ClaimStatus.REJECTED, label=_("reject"),
+             stamp={"decided_at": NOW, "decided_by": ACTOR, "reject_reason": REASON}),
+        Step(ClaimStatus.APPROVED, "revoke", ClaimStatus.REVOKED, label=_("revoke the approval"),
+             stamp={"decided_at": NOW, "decided_by": ACTOR}),
+    ])
 # What the learner may still change or delete: anything not yet decided for good. A
 # submitted claim is withdrawn to a draft first (claims.services), so a reviewer never
 # approves a version the learner is still changing.
@@ -41,6 +56,8 @@ EDITABLE = {ClaimStatus.DRAFT, ClaimStatus.SUBMITTED, ClaimStatus.REJECTED}
 
 
 class Claim(models.Model):
+    workflow = CLAIM_WORKFLOW
+
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims")
     kind = models.CharField(max_length=24, choices=ClaimKind.choices)
     year = models.PositiveSmallIntegerField(_("year"))

@@ -1,6 +1,6 @@
 """Every write to claims. Invariants:
-- status moves only along claims.models.TRANSITIONS, through transition(), which logs a
-  ClaimEvent and an audit row;
+- status moves only along claims.models.CLAIM_WORKFLOW, through core.workflow.transition,
+  which logs a ClaimEvent and an audit row;
 - a claim is recorded only for a kind whose class of hours the year's policy has, and
   never for a year that has not begun;
 - only an approval credits hours, in the same transaction, exactly once (row lock on the
@@ -27,7 +27,6 @@ from claims.files import file_batch, max_count, remove_stored
 from claims.models import (
     EDITABLE,
     KIND_CLASS,
-    TRANSITIONS,
     Attachment,
     AttachmentKind,
     Claim,
@@ -41,6 +40,7 @@ from claims.queries import claim_settings_of, required_attachments
 from core.audit import audit_record
 from core.errors import DomainError, ErrorCode
 from core.minutes import hours_to_minutes, parse_decimal, parse_int
+from core.workflow import transition
 from ledger.queries import policy_for
 from ledger.services import ledger_credit, ledger_reverse_source
 from notifications.services import notify
@@ -167,41 +167,7 @@ def _snapshot(claim: Claim) -> dict:
 
 
 def _org_of(claim: Claim) -> Org:
-    return claim.owner.department or claim.owner.institute
-
-
-# Audit actions whose name is not simply "claim.<new status>".
-_ACTIONS = {ClaimStatus.DRAFT: "claim.withdrawn"}
-
-
-def transition(claim: Claim, to: str, *, actor, reason: str = "") -> Claim:
-    """Move the (locked) claim to `to` if the table allows it; log the change."""
-    if to not in TRANSITIONS[ClaimStatus(claim.status)]:
-        raise DomainError(ErrorCode.CONFLICT,
-                          _("A claim that is %(status)s cannot become %(to)s.")
-                          % {"status": ClaimStatus(claim.status).label, "to": ClaimStatus(to).label})
-    before = claim.status
-    claim.status = to
-    fields = ["status", "updated_at"]
-    now = timezone.now()
-    if to == ClaimStatus.SUBMITTED:
-        claim.submitted_at, claim.reject_reason = now, ""
-        fields += ["submitted_at", "reject_reason"]
-    elif to == ClaimStatus.DRAFT:  # withdrawn: out of the review queue until resubmitted
-        claim.submitted_at = None
-        fields.append("submitted_at")
-    elif to in (ClaimStatus.APPROVED, ClaimStatus.REJECTED, ClaimStatus.REVOKED):
-        claim.decided_at, claim.decided_by = now, actor
-        fields += ["decided_at", "decided_by"]
-        if to == ClaimStatus.REJECTED:
-            claim.reject_reason = reason
-            fields.append("reject_reason")
-    claim.save(update_fields=fields)
-    ClaimEvent.objects.create(claim=claim, actor=actor, from_status=before, to_status=to,
-                              reason=reason[:500])
-    audit_record(actor=actor, action=_ACTIONS.get(to, f"claim.{to}"), obj=claim, org=_org_of(claim),
-                 before={"status": before}, after={"status": to}, note=reason)
-    return claim
+    return Claim.workflow.org_of(claim)
 
 
 def _lock(claim_id) -> Claim:
@@ -272,7 +238,7 @@ def claim_create(*, actor: User, kind: str, data: dict, files=(), submit: bool =
 
 def _withdraw(actor: User, claim: Claim, reason: str = "") -> None:
     if claim.status == ClaimStatus.SUBMITTED:
-        transition(claim, ClaimStatus.DRAFT, actor=actor, reason=reason)
+        transition(claim, "withdraw", actor=actor, reason=reason)
 
 
 def claim_withdraw(*, actor: User, claim_id) -> Claim:
@@ -281,7 +247,7 @@ def claim_withdraw(*, actor: User, claim_id) -> Claim:
     cleanly: an approved claim cannot be withdrawn)."""
     with transaction.atomic():
         claim = _own(actor, claim_id)
-        transition(claim, ClaimStatus.DRAFT, actor=actor)
+        transition(claim, "withdraw", actor=actor)
     return claim
 
 
@@ -358,7 +324,7 @@ def _submit(actor, claim):
     # The policy may have changed since the draft was saved.
     _check_kind(claim.owner, claim.kind, claim.year)
     _check_attachments(claim)
-    transition(claim, ClaimStatus.SUBMITTED, actor=actor)
+    transition(claim, "submit", actor=actor)
     notify(recipients=_reviewers_of(claim.owner), kind="claim.submitted",
            title=_("New external learning to review: %(name)s") % {"name": claim.name},
            body=_("%(person)s submitted “%(name)s”.") % {"person": claim.owner.real_name, "name": claim.name},
@@ -388,7 +354,7 @@ def _check_reviewer(role, actor: User, claim: Claim) -> None:
 
 def _approve(actor, role, claim: Claim) -> Claim:
     _check_reviewer(role, actor, claim)
-    transition(claim, ClaimStatus.APPROVED, actor=actor)
+    transition(claim, "approve", actor=actor)
     ledger_credit(person=claim.owner, cap_class=cap_class_of(claim), minutes=claim.minutes,
                   start=claim.start, end=claim.end, category=claim.category, source_kind="claim",
                   source_id=claim.pk, source_label=claim.name, actor=actor,
@@ -415,7 +381,7 @@ def claim_reject(*, actor: User, role, claim_id, reason: str) -> Claim:
     with transaction.atomic():
         claim = _lock(claim_id)
         _check_reviewer(role, actor, claim)
-        transition(claim, ClaimStatus.REJECTED, actor=actor, reason=reason)
+        transition(claim, "reject", actor=actor, reason=reason)
         notify(recipients=[claim.owner], kind="claim.rejected",
                title=_("Your external learning “%(name)s” was rejected") % {"name": claim.name},
                body=reason, url=reverse("claims:mine", args=[claim.kind]))
@@ -447,7 +413,7 @@ def claim_revoke_approval(*, actor: User, role, claim_id, reason: str) -> Claim:
     with transaction.atomic():
         claim = _lock(claim_id)
         _check_reviewer(role, actor, claim)
-        transition(claim, ClaimStatus.REVOKED, actor=actor, reason=reason)
+        transition(claim, "revoke", actor=actor, reason=reason)
         ledger_reverse_source(person=claim.owner, source_kind="claim", source_id=claim.pk,
                               actor=actor, reason=reason)
         notify(recipients=[claim.owner], kind="claim.revoked",
@@ -481,7 +447,7 @@ def claim_create_on_behalf(*, actor: User, role, owner: User, kind: str, data: d
         audit_record(actor=actor, action="claim.created_on_behalf", obj=claim, org=_org_of(claim),
                      after=_snapshot(claim))
         _add_files(batch, claim, files, actor)
-        transition(claim, ClaimStatus.SUBMITTED, actor=actor)
+        transition(claim, "submit", actor=actor)
         _approve(actor, role, claim)
     return claim
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from claims.models import TRANSITIONS, Attachment, Claim, ClaimEvent, ClaimStatus
+from claims.models import Attachment, Claim, ClaimEvent, ClaimStatus
 from claims.services import (
     claim_approve,
     claim_create,
@@ -18,12 +18,12 @@ from claims.services import (
     claim_update,
     claims_decide,
     claims_delete,
-    transition,
     window_close,
     window_open,
 )
 from claims.tests.helpers import PNG, YEAR, claim_data, pdf
 from core.errors import DomainError, ErrorCode
+from core.workflow import transition
 from ledger.models import LedgerEntry
 from ledger.queries import year_progress
 from notifications.models import Notification
@@ -67,35 +67,71 @@ def test_learner_creates_submits_admin_approves_once(cast):
         "draft", "submitted", "approved"]
 
 
-# The workflow as the issue states it; a change to TRANSITIONS must change this too.
-EXPECTED_TRANSITIONS = {
-    ("draft", "submitted"),  # the learner submits
-    ("submitted", "draft"),  # the learner withdraws (撤回) before a decision
-    ("submitted", "approved"), ("submitted", "rejected"),  # the reviewer decides
-    ("rejected", "submitted"),  # fixed and resubmitted
-    ("approved", "revoked"),  # an audited reversal
+# The workflow as the issue states it: (from, action) → to. A change to
+# claims.models.CLAIM_WORKFLOW must change this too.
+EXPECTED_STEPS = {
+    ("draft", "submit"): "submitted",  # the learner submits
+    ("rejected", "submit"): "submitted",  # fixed and resubmitted
+    ("submitted", "withdraw"): "draft",  # the learner withdraws (撤回) before a decision
+    ("submitted", "approve"): "approved", ("submitted", "reject"): "rejected",  # the reviewer
+    ("approved", "revoke"): "revoked",  # an audited reversal
 }
+EXPECTED_AUDIT = {"submit": "claim.submitted", "withdraw": "claim.withdrawn", "approve": "claim.approved",
+                  "reject": "claim.rejected", "revoke": "claim.revoked"}
 
 
-def test_transition_table_exhaustively(cast):
-    assert {(a, b) for a, nexts in TRANSITIONS.items() for b in nexts} == EXPECTED_TRANSITIONS
+def test_workflow_walks_every_state_and_action(cast):
+    """Every status × every action of the claims table: an allowed step moves, stamps and
+    logs (history + audit); any other is 409 and writes nothing."""
+    from core.models import AuditEvent
+
+    workflow = Claim.workflow
+    assert {key: step.target for key, step in workflow.table.items()} == EXPECTED_STEPS
     claim = claim_create(actor=cast.learner, kind="self_study", data=claim_data(category="", hours="2"))
-    for here, there in itertools.product(ClaimStatus.values, repeat=2):
-        Claim.objects.filter(pk=claim.pk).update(status=here)
+    for here, action in itertools.product(ClaimStatus.values, workflow.actions):
+        Claim.objects.filter(pk=claim.pk).update(status=here, reject_reason="old", submitted_at=None,
+                                                 decided_at=None, decided_by=None)
         claim.refresh_from_db()
-        if (here, there) in EXPECTED_TRANSITIONS:
-            events = ClaimEvent.objects.filter(claim=claim).count()
-            assert transition(claim, there, actor=cast.institute_admin).status == there
+        events, audits = ClaimEvent.objects.count(), AuditEvent.objects.count()
+        row = Claim.objects.filter(pk=claim.pk).values().get()
+        if (here, action) in EXPECTED_STEPS:
+            there = EXPECTED_STEPS[(here, action)]
+            transition(claim, action, actor=cast.institute_admin, reason="为何")
             claim.refresh_from_db()
-            assert claim.status == there, (here, there)
-            assert ClaimEvent.objects.filter(claim=claim).count() == events + 1
-            assert ClaimEvent.objects.filter(claim=claim).last().from_status == here
+            assert claim.status == there, (here, action)
+            event = ClaimEvent.objects.filter(claim=claim).last()
+            assert ClaimEvent.objects.count() == events + 1
+            assert (event.from_status, event.to_status, event.actor, event.reason) == (
+                here, there, cast.institute_admin, "为何")
+            audit = AuditEvent.objects.order_by("id").last()
+            assert AuditEvent.objects.count() == audits + 1
+            assert (audit.action, audit.object_id, audit.before, audit.after) == (
+                EXPECTED_AUDIT[action], str(claim.pk), {"status": here}, {"status": there})
+            if there == ClaimStatus.SUBMITTED:
+                assert claim.submitted_at is not None and claim.reject_reason == ""
             if there == ClaimStatus.DRAFT:
                 assert claim.submitted_at is None  # out of the review queue's order
+            if there in (ClaimStatus.APPROVED, ClaimStatus.REJECTED, ClaimStatus.REVOKED):
+                assert claim.decided_by == cast.institute_admin and claim.decided_at is not None
+            if there == ClaimStatus.REJECTED:
+                assert claim.reject_reason == "为何"
         else:
             with pytest.raises(DomainError) as exc:
-                transition(claim, there, actor=cast.institute_admin)
-            assert exc.value.code == ErrorCode.CONFLICT, (here, there)
+                transition(claim, action, actor=cast.institute_admin, reason="为何")
+            assert exc.value.code == ErrorCode.CONFLICT and exc.value.status == 409, (here, action)
+            assert Claim.objects.filter(pk=claim.pk).values().get() == row
+            assert (ClaimEvent.objects.count(), AuditEvent.objects.count()) == (events, audits)
+
+
+def test_workflow_takes_a_target_status_too(cast):
+    claim = claim_create(actor=cast.learner, kind="self_study", data=claim_data(category="", hours="2"))
+    transition(claim, ClaimStatus.SUBMITTED, actor=cast.learner)
+    assert claim.status == ClaimStatus.SUBMITTED
+    with pytest.raises(DomainError) as exc:
+        transition(claim, ClaimStatus.REVOKED, actor=cast.learner)
+    assert exc.value.code == ErrorCode.CONFLICT
+    with pytest.raises(ValueError):
+        transition(claim, "explode", actor=cast.learner)
 
 
 def test_approving_a_draft_or_a_rejected_claim_is_409(cast):
