@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.AccountStateMiddleware",
+    "ledger.middleware.PolicyMemoMiddleware",
     "core.middleware.DomainErrorMiddleware",
 ]
 

@@ -3,12 +3,15 @@ academy-wide totals. Figures come from LedgerTotal where possible (O(people) row
 from the entries where a drill-down needs them."""
 
 from collections import defaultdict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import Q, Sum
 
 from ledger.models import (
+    CapClass,
     Category,
     LedgerEntry,
     LedgerTotal,
@@ -34,14 +37,22 @@ class CategoryRule:
     kind: str
 
 
-@dataclass
+def capped(minutes: int, cap: int | None) -> int:
+    """The minutes of one class that count towards the target: all of them up to the
+    class's yearly cap (None: no cap). The one rule of effective hours (SPEC §2);
+    `totals_by_person` states the same rule in SQL, and a test holds the two together."""
+    return minutes if cap is None or minutes < cap else cap
+
+
+@dataclass(frozen=True)
 class YearRules:
-    """The policy of one academy and year, from its Policy row or the CAS defaults."""
+    """The rules of one organisation and year. Frozen: one request shares one instance
+    between its page, banner, API and services (see `policy_memo`)."""
 
     year: int
     target: int
-    classes: list[ClassRule]
-    categories: list[CategoryRule]
+    classes: tuple[ClassRule, ...]
+    categories: tuple[CategoryRule, ...]
     backbone_single_min: int
     backbone_ratio_permille: int
     backbone_basis: str
@@ -51,11 +62,19 @@ class YearRules:
     # hours are spread over the months it spans.
     claim_year_chosen: bool = False
     locked: bool = False
+    # The year's own Policy row; None when the rules were taken from another year.
     policy: Policy | None = None
+    # The year whose policy these rules are (== year for the year's own policy); None for
+    # the shipped defaults of an organisation that has no policy at all.
+    source_year: int | None = None
 
     @cached_property
     def caps(self) -> dict[str, int | None]:
         return {c.code: c.cap for c in self.classes}
+
+    @cached_property
+    def class_codes(self) -> tuple[str, ...]:
+        return tuple(c.code for c in self.classes)
 
     def cap(self, code: str) -> int | None:
         return self.caps.get(code)
@@ -66,50 +85,122 @@ class YearRules:
     def category_name(self, code: str) -> str:
         return next((c.name for c in self.categories if c.code == code), code)
 
+    def category(self, code: str) -> CategoryRule | None:
+        return next((c for c in self.categories if c.code == code), None)
+
     def effective(self, per_class: dict[str, int]) -> int:
-        """min(class, cap) summed over classes; classes without a cap count in full."""
-        caps, total = self.caps, 0
-        for code, minutes in per_class.items():
-            cap = caps.get(code)
-            total += minutes if cap is None or minutes < cap else cap
-        return total
+        """Effective minutes of one year: `capped` summed over the classes."""
+        caps = self.caps
+        return sum(capped(minutes, caps.get(code)) for code, minutes in per_class.items())
 
 
-def _from_policy(policy: Policy) -> YearRules:
+def _rules(policy: Policy, year: int, classes, categories) -> YearRules:
+    code_of = {c.pk: c.code for c in classes}
     return YearRules(
-        year=policy.year, target=policy.annual_target_minutes,
-        classes=[ClassRule(c.code, c.name, c.cap_minutes) for c in policy.classes.all()],
-        categories=[CategoryRule(c.code, c.name, c.cap_class.code, c.kind)
-                    for c in policy.categories.all()],
+        year=year, target=policy.annual_target_minutes,
+        classes=tuple(ClassRule(c.code, c.name, c.cap_minutes) for c in classes),
+        categories=tuple(CategoryRule(c.code, c.name, code_of[c.cap_class_id], c.kind)
+                         for c in categories),
         backbone_single_min=policy.backbone_single_min_minutes,
         backbone_ratio_permille=policy.backbone_ratio_permille,
         backbone_basis=policy.backbone_basis,
         chapter_threshold_percent=policy.chapter_threshold_percent,
         heartbeat_seconds=policy.heartbeat_seconds, claim_year_chosen=policy.claim_year_chosen,
-        locked=policy.locked_at is not None, policy=policy)
+        locked=policy.year == year and policy.locked_at is not None,
+        policy=policy if policy.year == year else None, source_year=policy.year)
 
 
 def _default(year: int) -> YearRules:
+    """The shipped CAS rules, for an organisation none of whose units has any policy."""
     return YearRules(
         year=year, target=CAS["annual_target_minutes"],
-        classes=[ClassRule(code, name, cap) for code, name, cap in CAS["classes"]],
-        categories=[CategoryRule(code, name, cls, kind) for code, name, cls, kind in CAS["categories"]],
+        classes=tuple(ClassRule(code, name, cap) for code, name, cap in CAS["classes"]),
+        categories=tuple(CategoryRule(code, name, cls, kind)
+                         for code, name, cls, kind in CAS["categories"]),
         backbone_single_min=CAS["backbone_single_min_minutes"],
         backbone_ratio_permille=CAS["backbone_ratio_permille"], backbone_basis="effective",
         chapter_threshold_percent=CAS["chapter_threshold_percent"],
         heartbeat_seconds=CAS["heartbeat_seconds"], claim_year_chosen=CAS["claim_year_chosen"])
 
 
+def _chain(org) -> list[int]:
+    """The ids of org and its ancestors, nearest first ("/1/4/17/" → [17, 4, 1])."""
+    if org.path:
+        return [int(part) for part in reversed(org.path.strip("/").split("/"))]
+    return [pk for pk in (org.pk, org.root_id) if pk]
+
+
+def _choose(policies: list[Policy], year: int) -> Policy:
+    """The year's own policy; else the latest earlier one (last year's rules carry on);
+    else the earliest later one (the organisation's own rule set)."""
+    by_year = {p.year: p for p in policies}
+    if year in by_year:
+        return by_year[year]
+    earlier = [y for y in by_year if y < year]
+    return by_year[max(earlier) if earlier else min(by_year)]
+
+
+def _load(org, years: list[int]) -> dict[int, YearRules]:
+    if org is None:
+        return {y: _default(y) for y in years}
+    chain = _chain(org)
+    rows = list(Policy.objects.filter(org_id__in=chain))
+    # The rules belong to the nearest unit that has any: the organisation itself or its
+    # nearest ancestor, never another organisation.
+    owner = next((pk for pk in chain if any(p.org_id == pk for p in rows)), None)
+    if owner is None:
+        return {y: _default(y) for y in years}
+    own = [p for p in rows if p.org_id == owner]
+    chosen = {y: _choose(own, y) for y in years}
+    ids = {p.pk for p in chosen.values()}
+    classes, categories = defaultdict(list), defaultdict(list)
+    for c in CapClass.objects.filter(policy_id__in=ids).order_by("sort_order", "code"):
+        classes[c.policy_id].append(c)
+    for c in Category.objects.filter(policy_id__in=ids).order_by("sort_order", "code"):
+        categories[c.policy_id].append(c)
+    return {y: _rules(p, y, classes[p.pk], categories[p.pk]) for y, p in chosen.items()}
+
+
+# The rules loaded in this request, by (organisation id, year). Set for the length of one
+# request by ledger.middleware.PolicyMemoMiddleware (and by `policy_memo()` wherever else
+# one unit of work wants it); outside it every call reads the database, so a management
+# command or a test never sees rules older than the last policy edit.
+_memo: ContextVar[dict | None] = ContextVar("ledger_policy_memo", default=None)
+
+
+@contextmanager
+def policy_memo():
+    """Remember the rules read inside the block (one request); forget them after."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def forget_policies() -> None:
+    """Drop what this request remembered (called by every policy write)."""
+    memo = _memo.get()
+    if memo is not None:
+        memo.clear()
+
+
 def policies_for(org, years) -> dict[int, YearRules]:
-    """The rules of `org`'s academy for each year (three queries whatever the years)."""
+    """The rules that apply to `org` in each year: the year's own policy of the nearest
+    unit (org or an ancestor) that has policies, else that unit's latest earlier year,
+    else its earliest later year; the shipped CAS rules only when no unit above org has
+    any policy. Three queries for any number of years, none when this request has
+    already read them."""
     years = sorted(set(years))
-    academy_id = (org.root_id or org.pk) if org is not None else None
-    rows = (Policy.objects.filter(org_id=academy_id, year__in=years)
-            .prefetch_related("classes", Prefetch(
-                "categories", queryset=Category.objects.select_related("cap_class")))
-            ) if academy_id else []
-    found = {p.year: _from_policy(p) for p in rows}
-    return {y: found.get(y) or _default(y) for y in years}
+    memo = _memo.get()
+    key = org.pk if org is not None else None
+    if memo is None:
+        return _load(org, years)
+    missing = [y for y in years if (key, y) not in memo]
+    if missing:
+        for y, rules in _load(org, missing).items():
+            memo[(key, y)] = rules
+    return {y: memo[(key, y)] for y in years}
 
 
 def policy_for(org, year: int) -> YearRules:
@@ -270,7 +361,7 @@ def archive_for(person, start: Month, end: Month) -> Archive:
         for code in order:
             minutes = per_class.get(code, 0)
             cap = rules[y].cap(code)
-            effective = minutes if cap is None else min(minutes, cap)
+            effective = capped(minutes, cap)
             figures[code].minutes += minutes
             figures[code].effective += effective
             ys.append(ClassFigure(code, figures[code].name, cap, minutes, effective))
@@ -347,9 +438,8 @@ def totals_by_person(people, year: int, months: tuple[int, int] | None = None) -
 
             caps = caps_by_root[root_id] = policy_for(Org(pk=root_id, root_id=root_id), year).caps
         total = effective = 0
-        for code, minutes in per_class.items():  # YearRules.effective, inlined
+        for code, minutes in per_class.items():
             total += minutes
-            cap = caps.get(code)
-            effective += minutes if cap is None or minutes < cap else cap
+            effective += capped(minutes, caps.get(code))
         out[person_id] = {"total": total, "effective": effective, "classes": per_class}
     return out

@@ -32,6 +32,7 @@ from ledger.models import (
     Policy,
     SourceKind,
 )
+from ledger.queries import forget_policies
 from ledger.rulesets import RULESETS
 
 # --- months -------------------------------------------------------------------------------
@@ -101,6 +102,7 @@ def policy_seed(*, actor, org, year: int, ruleset: str = "cas") -> Policy:
                                     kind=kind, sort_order=order)
         audit_record(actor=actor, action="policy.created", obj=policy, org=academy,
                      after={"year": year, "ruleset": ruleset})
+    forget_policies()
     return policy
 
 
@@ -127,6 +129,7 @@ def _copy_policy(actor, source: Policy, year: int) -> Policy:
                                 name=cat.name, kind=cat.kind, sort_order=cat.sort_order)
     audit_record(actor=actor, action="policy.created", obj=policy, org=source.org,
                  after={"year": year, "copied_from": source.year})
+    forget_policies()
     return policy
 
 
@@ -178,6 +181,7 @@ def policy_update(*, actor, role, policy: Policy, **fields) -> Policy:
         policy.save(update_fields=changed)
         audit_record(actor=actor, action="policy.updated", obj=policy, org=policy.org,
                      before=before, after={k: getattr(policy, k) for k in changed})
+        forget_policies()
     return policy
 
 
@@ -205,6 +209,7 @@ def cap_class_upsert(*, actor, role, policy: Policy, code: str, name: str,
         cls.save(update_fields=["name", "cap_minutes"])
     audit_record(actor=actor, action="policy.class_saved", obj=policy, org=policy.org, before=before,
                  after={"code": code, "name": name, "cap_minutes": cap_minutes})
+    forget_policies()
     return cls
 
 
@@ -231,6 +236,7 @@ def category_upsert(*, actor, role, policy: Policy, code: str, name: str, cap_cl
                          "sort_order": policy.categories.count()})
     audit_record(actor=actor, action="policy.category_saved", obj=policy, org=policy.org,
                  after={"code": code, "name": name, "class": cap_class_code, "created": created})
+    forget_policies()
     return category
 
 
@@ -244,6 +250,7 @@ def policy_lock(*, actor, policy: Policy, reason: str) -> Policy:
             policy.save(update_fields=["locked_at", "locked_reason"])
             audit_record(actor=actor, action="policy.locked", obj=policy, org=policy.org,
                          note=reason)
+            forget_policies()
     return policy
 
 

@@ -67,21 +67,24 @@ def _archive_context(request, person, *, admin=False):
     if rng is not None:
         archive = archive_for(person, *rng)
         rules = policy_for(person.institute, rng[1][0])
+        projects = archive.rows(SourceKind.PROJECT)
+        # Classes come from the policy: a CAST archive has no self-study line, an academy
+        # with a 公派留学 class gets one more.
+        claims = [(c, archive.rows(SourceKind.CLAIM, c.code)) for c in archive.classes]
         ctx.update({
             "archive": archive, "start": rng[0], "end": rng[1],
             "range_query": f"start={rng[0][0]}-{rng[0][1]:02d}&end={rng[1][0]}-{rng[1][1]:02d}",
             "chart": _chart_data(archive), "rules": rules,
             "capped_classes": [c for c in rules.classes if c.cap is not None],
-            "projects": archive.rows(SourceKind.PROJECT),
-            "claims": [(c, archive.rows(SourceKind.CLAIM, c.code)) for c in archive.classes],
+            "projects": projects,
+            "project_classes": [c for c in archive.classes
+                                if any(c.code in r.by_class for r in projects)],
+            "claims": claims,
+            "claim_summary": [(c, len(rows), sum(r.by_class.get(c.code, 0) for r in rows))
+                              for c, rows in claims if rows],
             "courses": archive.rows(SourceKind.COURSE),
             "admin_rows": archive.rows(SourceKind.ADMIN),
-            "self_study": archive.rows(SourceKind.CLAIM, "self_study"),
-            "offline_claims": archive.rows(SourceKind.CLAIM, "offline"),
-            "online_claims": archive.rows(SourceKind.CLAIM, "online"),
-            "self_study_minutes": archive.minutes(SourceKind.CLAIM, "self_study"),
             "course_minutes": archive.minutes(SourceKind.COURSE),
-            "online_claim_minutes": archive.minutes(SourceKind.CLAIM, "online"),
         })
     ctx["entries_url"] = (reverse("ledger:person_entries", args=[person.pk]) if admin
                           else reverse("ledger:archive_entries"))
@@ -250,5 +253,6 @@ def policy_view(request, year):
                 messages.success(request, _("Saved."))
                 return redirect("ledger:policy", year=year)
     return render(request, "ledger/policy.html", {
-        "policy": policy, "year": year, "policy_form": forms.get("policy"),
+        "policy": policy, "year": year,
+        "applies": policy_for(role.org, year) if policy is None else None, "policy_form": forms.get("policy"),
         "cls": forms.get("cls"), "category": forms.get("category")})

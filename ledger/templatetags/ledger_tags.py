@@ -30,3 +30,9 @@ def hm(minutes):
 def get_item(mapping, key):
     """{{ dict|get_item:key }}"""
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def class_name(rules, code):
+    """{{ rules|class_name:code }}: the policy's name of a class of hours."""
+    return rules.class_name(code) if rules is not None else code

@@ -119,3 +119,27 @@ def test_choosing_the_year_is_edited_on_the_policy_page_and_shown_by_the_api(cas
     assert body["claim_year_chosen"] is True
     assert client.post(f"/manage/policy/{YEAR}/", form).status_code == 302  # unticked
     assert policy_for(cast_school.learner.institute, YEAR).claim_year_chosen is False
+
+
+def test_archive_page_takes_its_classes_from_the_policy(cast_school):
+    """No class code is written into the archive page: a CAST learner's page has no
+    self-study line, an academy's own 公派留学 class gets its line and its column."""
+    from ledger.services import cap_class_upsert
+
+    p = cast_school.party_learner
+    ledger_credit(person=p, cap_class="online", minutes=3 * H, category="cloud",
+                  start=date(YEAR, 2, 1), source_kind="claim", source_id="k1")
+    client = Client()
+    login(client, p)
+    page = client.get(f"/learning/archive/?start={YEAR}-01&end={YEAR}-12").content.decode()
+    assert "线上培训外部学习1项" in page and "在职自学" not in page
+    policy = Policy.objects.get(org=cast_school.academy, year=YEAR)
+    cap_class_upsert(actor=cast_school.academy_admin, role=cast_school.academy_admin.roles.get(),
+                     policy=policy, code="overseas", name="公派留学", cap_minutes=100 * H)
+    ledger_credit(person=cast_school.learner, cap_class="overseas", minutes=30 * H,
+                  start=date(YEAR, 3, 1), source_kind="claim", source_id="k2")
+    ledger_credit(person=cast_school.learner, cap_class="overseas", minutes=20 * H,
+                  start=date(YEAR, 3, 1), source_kind="project", source_id="k3", source_label="访学")
+    login(client, cast_school.learner)
+    page = client.get(f"/learning/archive/?start={YEAR}-01&end={YEAR}-12").content.decode()
+    assert "公派留学外部学习1项" in page and "<th>公派留学</th>" in page

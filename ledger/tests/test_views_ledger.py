@@ -84,7 +84,9 @@ def test_drill_down_shows_cap(seed001, client):
 def test_every_count_and_row_drills_down_to_its_entries(seed001, client):
     login(client, seed001.learner)
     html = client.get("/learning/archive/?start=2016-01&end=2016-12").content.decode()
-    assert 'data-testid="drill-projects"' in html and 'data-testid="drill-self-study"' in html
+    assert 'data-testid="drill-projects"' in html and 'data-testid="drill-claims-self_study"' in html
+    # Seed 001 has a self-study claim only: one claims line, named after the policy's class.
+    assert "在职自学外部学习1项" in html and 'data-testid="drill-claims-online"' not in html
     expectations = {"source_kind=project": ("干部教育培训工作条例培训", "读书"),
                     "source_kind=claim&cap_class=self_study": ("读书", "干部教育培训工作条例培训"),
                     "source_kind=course": ("标准、质量体系与我", "读书"),
