@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.http import FileResponse
+from django.http import Http404
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -305,13 +305,12 @@ def attachment(request, attachment_id: int):
     role = getattr(request, "admin_role", None)
     if item is not None and not allowed and role is not None and role.role != "class_admin":
         allowed = people_in_scope(role).filter(pk=item.claim.owner_id).exists()
-    path = claim_files.storage_dir() / item.stored_name if allowed else None
-    if path is None or not path.exists():
+    if not allowed:
         raise DomainError(ErrorCode.NOT_FOUND, "Not found.")
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=item.original_name,
-                            content_type=item.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    try:
+        return claim_files.serve(item)
+    except Http404:
+        raise DomainError(ErrorCode.NOT_FOUND, "Not found.") from None
 
 
 # --- reviewers --------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -226,17 +226,7 @@ def attachment(request, pk):
         allowed = people_in_scope(role).filter(pk=item.claim.owner_id).exists()
     if not allowed:
         raise Http404
-    path = claim_files.storage_dir() / item.stored_name
-    if not path.exists():
-        raise Http404
-    inline = request.GET.get("inline") == "1" and item.content_type in ("application/pdf", "image/jpeg",
-                                                                         "image/png")
-    response = FileResponse(path.open("rb"), as_attachment=not inline, filename=item.original_name,
-                            content_type=item.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return claim_files.serve(item, inline=request.GET.get("inline") == "1")
 
 
 # --- reviewers ------------------------------------------------------------------------------

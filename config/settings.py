@@ -136,8 +136,9 @@ STATIC_ROOT = Path(env_str("XUESHI_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 WHITENOISE_USE_FINDERS = not PRODUCTION
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": str(VAR_DIR / "uploads")}},
+    # Attachments, import files and result files, all through django.core.files.storage
+    # (docs/deployment.md: object storage). The file system one lives at MEDIA_ROOT.
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -2,9 +2,12 @@
 
 import io
 import os
+import struct
 import subprocess
 import sys
+import time
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -13,9 +16,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from accounts.services import token_create
+from claims import files
 from claims.models import Attachment, Claim
 from claims.services import claim_create
-from claims.tests.helpers import YEAR, claim_data, pdf
+from claims.tests.helpers import PDF, PNG, YEAR, claim_data, pdf
 from conftest import login
 from core.errors import DomainError, ErrorCode
 
@@ -163,3 +167,163 @@ def test_too_many_files_per_claim_is_a_setting(cast, settings):
                      files=[("notice", pdf()), ("certificate", pdf())])
     assert exc.value.field == "attachments" and "1" in str(exc.value.message)
     assert not Claim.objects.exists()
+
+
+# --- issue 9, finding 7: names, polyglots and OFD packages -----------------------------------
+
+def _entry(name: bytes, data: bytes, crc: int, size: int, offset: int, method: int = 8) -> tuple[bytes, bytes]:
+    """One zip entry by hand: its local header with data and its central directory record.
+    Sizes of 4 GiB and more go into a ZIP64 extra field, as zip tools write them."""
+    big = size >= 0xFFFFFFFF
+    extra = struct.pack("<HHQQ", 1, 16, size, len(data)) if big else b""
+    small = (0xFFFFFFFF, 0xFFFFFFFF) if big else (len(data), size)
+    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 45 if big else 20, 0, method, 0, 0, crc,
+                        small[0], small[1], len(name), len(extra)) + name + extra + data
+    central = struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 45 if big else 20, 45 if big else 20, 0,
+                          method, 0, 0, crc, small[0], small[1], len(name), len(extra), 0, 0, 0, 0,
+                          offset) + name + extra
+    return local, central
+
+
+def _crafted_zip(entries) -> bytes:
+    """A zip from (name, compressed data, crc, declared size, method) tuples; ZIP64 end
+    records when there are more than 65,535 entries."""
+    locals_, centrals, offset = [], [], 0
+    for name, data, crc, size, method in entries:
+        local, central = _entry(name, data, crc, size, offset, method)
+        locals_.append(local)
+        centrals.append(central)
+        offset += len(local)
+    directory = b"".join(centrals)
+    count = len(centrals)
+    tail = b""
+    if count > 0xFFFF:
+        end64_at = offset + len(directory)
+        tail = (struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, len(directory), offset)
+                + struct.pack("<4sIQI", b"PK\x06\x07", 0, end64_at, 1))
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, min(count, 0xFFFF), min(count, 0xFFFF),
+                      len(directory), offset, 0)
+    return b"".join(locals_) + directory + tail + end
+
+
+def _ofd_entry():
+    return (b"OFD.xml", OFD_XML, zlib.crc32(OFD_XML), len(OFD_XML), 0)
+
+
+def _deflated_zeros(size: int) -> tuple[bytes, int]:
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = b"\x00" * (1024 * 1024)
+    crc, out = 0, []
+    for _i in range(size // len(block)):
+        out.append(packer.compress(block))
+        crc = zlib.crc32(block, crc)
+    out.append(packer.flush())
+    return b"".join(out), crc
+
+
+def _store(name: str, data: bytes, learner):
+    return claim_create(actor=learner, kind="external_training", data=claim_data(),
+                        files=[("certificate", SimpleUploadedFile(name, data))])
+
+
+@pytest.mark.parametrize("name", ["证书.hta", "证书.html", "证书.svg", "证书.exe", "证书.pdf.hta", "证书"])
+def test_the_download_carries_the_extension_of_the_detected_type(cast, client, media, name):
+    claim = _store(name, PDF, cast.learner)
+    item = claim.attachments.get()
+    assert item.stored_name.endswith(".pdf") and item.content_type == "application/pdf"
+    assert item.original_name == name  # kept for display only
+    login(client, cast.learner)
+    page = client.get(f"/claims/attachments/{item.pk}/")
+    _token, secret = token_create(user=cast.learner)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}").get(f"/api/v1/claims/attachments/{item.pk}")
+    for response in (page, api):
+        assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+        disposition = response["Content-Disposition"]
+        assert disposition.startswith("attachment;") and disposition.rstrip('"').endswith(".pdf")
+        assert ".hta" not in disposition and ".html" not in disposition and ".exe" not in disposition
+        assert response["Content-Type"] == "application/pdf"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Security-Policy"].startswith("sandbox; default-src 'none'")
+
+
+def test_only_previewable_types_are_shown_inline(cast, client, media):
+    claim = claim_create(actor=cast.learner, kind="external_training", data=claim_data(),
+                         files=[("certificate", SimpleUploadedFile("c.ofd", OFD)),
+                                ("notice", SimpleUploadedFile("n.png", PNG))])
+    login(client, cast.learner)
+    by_type = {a.content_type: a.pk for a in claim.attachments.all()}
+    ofd = client.get(f"/claims/attachments/{by_type['application/ofd']}/?inline=1")
+    png = client.get(f"/claims/attachments/{by_type['image/png']}/?inline=1")
+    assert ofd["Content-Disposition"].startswith("attachment;") and ofd["Content-Disposition"].endswith('.ofd"')
+    assert png["Content-Disposition"].startswith("inline;") and png["Content-Disposition"].endswith('.png"')
+    assert "sandbox" in png["Content-Security-Policy"]
+
+
+def test_display_names_lose_path_parts_and_direction_overrides(cast, media):
+    claim = _store("..\\..\\evil\u202egpj.exe", PDF, cast.learner)
+    item = claim.attachments.get()
+    assert item.original_name == "evilgpj.exe"
+    assert files.download_name(item.original_name, item.content_type) == "evilgpj.pdf"
+
+
+@pytest.mark.parametrize("data", [
+    PDF[:9] + b"<hta:application id=x><script>new ActiveXObject('WScript.Shell')</script>" + PDF[9:],
+    PDF[:9] + b"<html><body><script>alert(1)</script></body></html>" + PDF[9:],
+    PDF[:9] + b"< svg onload=alert(1)>" + PDF[9:],
+    PNG + b"<script>alert(1)</script>",
+    # mshta finds an HTA application anywhere in the file, not only in the first KB.
+    PDF + b"%" + b"x" * 200_000 + b"<HTA:APPLICATION><script>x</script>",
+], ids=["pdf-hta", "pdf-html", "pdf-svg", "png-script", "pdf-hta-late"])
+def test_polyglots_with_web_markup_are_refused(cast, media, data):
+    with pytest.raises(DomainError) as exc:
+        _store("证书.pdf", data, cast.learner)
+    assert exc.value.code == ErrorCode.BAD_FILE
+    assert not Attachment.objects.exists() and stored(media) == []
+
+
+def test_ofd_zip_bomb_of_five_gib_is_refused_without_inflating(cast, media):
+    data, _crc = _deflated_zeros(1024 * 1024)
+    bomb = _crafted_zip([_ofd_entry(), (b"Doc_0/Res/zeros.bin", data, zlib.crc32(b"\x00" * 1024 * 1024),
+                                        5 * 1024 ** 3, 8)])
+    assert len(bomb) < 8 * 1024
+    started = time.monotonic()
+    with pytest.raises(DomainError) as exc:
+        _store("bomb.ofd", bomb, cast.learner)
+    assert time.monotonic() - started < 3
+    assert exc.value.code == ErrorCode.BAD_FILE and stored(media) == []
+
+
+def test_ofd_that_inflates_far_beyond_its_size_is_refused(cast, media):
+    data, crc = _deflated_zeros(20 * 1024 * 1024)
+    bomb = _crafted_zip([_ofd_entry(), (b"Doc_0/Res/zeros.bin", data, crc, 20 * 1024 * 1024, 8)])
+    with zipfile.ZipFile(io.BytesIO(bomb)) as archive:
+        assert archive.testzip() is None  # a valid zip: only its ratio is wrong
+    with pytest.raises(DomainError) as exc:
+        _store("bomb.ofd", bomb, cast.learner)
+    assert exc.value.code == ErrorCode.BAD_FILE and "implausible" in str(exc.value.message)
+    assert stored(media) == []
+
+
+@pytest.mark.parametrize("count", [100_001, 2_000])
+def test_ofd_with_too_many_entries_is_refused_from_its_end_record(cast, media, settings, count):
+    settings.XUESHI_CLAIM_MAX_FILE_BYTES = 16 * 1024 * 1024
+    empty = zlib.crc32(b"")
+    crowd = _crafted_zip([_ofd_entry()] + [(b"%x" % i, b"", empty, 0, 0) for i in range(count - 1)])
+    with zipfile.ZipFile(io.BytesIO(crowd)) as archive:
+        assert len(archive.infolist()) == count  # a well-formed zip
+    started = time.monotonic()
+    with pytest.raises(DomainError) as exc:
+        _store("many.ofd", crowd, cast.learner)
+    assert time.monotonic() - started < 3
+    assert exc.value.code == ErrorCode.BAD_FILE and "entries" in str(exc.value.message)
+    assert stored(media) == []
+
+
+@pytest.mark.parametrize("xml", [
+    b"<html><body>not an OFD document</body></html>",
+    b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "a">]><ofd:OFD xmlns:ofd="x"/>',
+])
+def test_ofd_entry_file_must_name_an_ofd_document(cast, media, xml):
+    with pytest.raises(DomainError) as exc:
+        _store("x.ofd", _zip({"OFD.xml": xml}), cast.learner)
+    assert exc.value.code == ErrorCode.BAD_FILE and stored(media) == []

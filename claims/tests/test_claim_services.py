@@ -249,11 +249,15 @@ def test_too_many_attachments(cast, settings):
     assert exc.value.field == "attachments" and not Claim.objects.exists()
 
 
-def test_delete_removes_files(cast, media):
+def test_delete_removes_files_on_commit(cast, media, django_capture_on_commit_callbacks):
     a = claim_create(actor=cast.learner, kind="external_training", data=claim_data(), files=[pdf()])
     b = claim_create(actor=cast.learner, kind="self_study", data=claim_data(category="", hours="1"))
     assert len(stored_files(media)) == 1
-    assert claims_delete(actor=cast.learner, claim_ids=[a.pk, b.pk]) == 2
+    with django_capture_on_commit_callbacks() as pending:
+        assert claims_delete(actor=cast.learner, claim_ids=[a.pk, b.pk]) == 2
+    # Until the transaction commits the file stays: a rollback would keep the row.
+    assert len(stored_files(media)) == 1 and len(pending) == 1
+    pending[0]()
     assert stored_files(media) == [] and not Claim.objects.exists()
 
 
@@ -382,11 +386,12 @@ def test_a_failed_change_leaves_the_claim_submitted(cast):
     assert claim.status == ClaimStatus.SUBMITTED and claim.minutes == 16 * 60
 
 
-def test_deleting_a_submitted_claim(cast, media):
+def test_deleting_a_submitted_claim(cast, media, django_capture_on_commit_callbacks):
     from core.models import AuditEvent
 
     claim = submitted(cast)
-    assert claims_delete(actor=cast.learner, claim_ids=[claim.pk]) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert claims_delete(actor=cast.learner, claim_ids=[claim.pk]) == 1
     assert not Claim.objects.exists() and stored_files(media) == []
     assert list(AuditEvent.objects.filter(object_id=str(claim.pk), action__startswith="claim.")
                 .order_by("id").values_list("action", flat=True)) == [
