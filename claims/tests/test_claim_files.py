@@ -300,7 +300,7 @@ def test_ofd_that_inflates_far_beyond_its_size_is_refused(cast, media):
         assert archive.testzip() is None  # a valid zip: only its ratio is wrong
     with pytest.raises(DomainError) as exc:
         _store("bomb.ofd", bomb, cast.learner)
-    assert exc.value.code == ErrorCode.BAD_FILE and "implausible" in str(exc.value.message)
+    assert exc.value.code == ErrorCode.BAD_FILE and "解压后大小异常" in str(exc.value.message)
     assert stored(media) == []
 
 
@@ -315,7 +315,7 @@ def test_ofd_with_too_many_entries_is_refused_from_its_end_record(cast, media, s
     with pytest.raises(DomainError) as exc:
         _store("many.ofd", crowd, cast.learner)
     assert time.monotonic() - started < 3
-    assert exc.value.code == ErrorCode.BAD_FILE and "entries" in str(exc.value.message)
+    assert exc.value.code == ErrorCode.BAD_FILE and "条目过多" in str(exc.value.message)
     assert stored(media) == []
 
 
