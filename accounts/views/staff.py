@@ -258,8 +258,8 @@ def artifact_download(request, token):
     found = artifact_open(request, token)
     if found is None:
         raise Http404
-    path, filename = found
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=filename,
+    handle, filename = found
+    response = FileResponse(handle, as_attachment=True, filename=filename,
                             content_type=XLSX_TYPE)
     response["X-Content-Type-Options"] = "nosniff"
     return response
