@@ -32,6 +32,12 @@ class ImportResult:
     errors: list = field(default_factory=list)  # (row, column, message)
 
 
+def _trimmed(value):
+    """Numbers typed as text may carry spaces; text cells otherwise reach the services
+    exactly as stored (core.xlsx keeps leading whitespace)."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class _Rollback(Exception):
     pass
 
@@ -73,7 +79,7 @@ def claims_import(*, actor, role, upload) -> ImportResult:
                     result.errors.append((row, "类型", _("Write 外部培训, 在职自学 or 网络学时.")))
                     continue
                 try:
-                    year = parse_int(values.get("年度"), field="年度", min=1990, max=2999)
+                    year = parse_int(_trimmed(values.get("年度")), field="年度", min=1990, max=2999)
                     start, end = parse_date(values.get("开始时间")), parse_date(values.get("结束时间"))
                 except (TypeError, ValueError, DomainError):
                     result.errors.append((row, "开始时间", _("Write the year as 2026 and dates as 2026-03-01.")))
@@ -87,7 +93,7 @@ def claims_import(*, actor, role, upload) -> ImportResult:
                         continue
                     category = match[0]
                 data = {"year": year, "name": values.get("培训名称"), "category": category,
-                        "start": start, "end": end, "hours": values.get("学时"),
+                        "start": start, "end": end, "hours": _trimmed(values.get("学时")),
                         "organiser": values.get("主办单位"), "location": values.get("培训地点")}
                 try:
                     fields = _clean(person, kind, data)

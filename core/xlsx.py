@@ -5,6 +5,11 @@ need no parsing: its size, that it is a zip with the parts of a workbook, that n
 inflates absurdly (zip bombs), that no XML part declares a DOCTYPE or ENTITY (XML bombs)
 and that the sheet's declared dimension is not above the row limit.
 
+Cells are read as stored: text keeps its leading and trailing whitespace (a leading tab
+included); only the header row is trimmed. A formula cell without a saved value (files
+written by scripts, never opened in Excel) is an error naming its row and column, never
+an empty cell.
+
 Writing (XlsxWriter) stores every string as a string cell, so text starting with =, +,
 -, @ stays text and never becomes a formula (ABUSE-CASES 25).
 """
@@ -89,9 +94,73 @@ def check_workbook(upload, *, max_bytes: int | None = None, max_rows: int | None
 def _cell(value):
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str):
-        return value.strip()
     return value
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
+_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?v>)", re.S)
+
+
+def _first_sheet_part(archive: zipfile.ZipFile) -> str | None:
+    """The zip path of the workbook's first sheet (the one read_sheet reads)."""
+    try:
+        book = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return None
+    sheet = re.search(rb"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"", book)
+    if not sheet:
+        return None
+    for rel in re.finditer(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        tag = rel.group(0)
+        if re.search(rb'\bId="' + re.escape(sheet.group(1)) + rb'"', tag):
+            target = re.search(rb'\bTarget="([^"]+)"', tag)
+            if target:
+                path = target.group(1).decode()
+                return path.lstrip("/") if path.startswith("/") else f"xl/{path}"
+    return None
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def formulas_without_value(data: bytes) -> list[tuple[int, int]]:
+    """(row, 0-based column) of every formula cell of the first sheet that carries no
+    saved value: python-calamine would read those as empty."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        part = _first_sheet_part(archive)
+        if part is None or part not in archive.namelist():
+            return []
+        with archive.open(part) as stream:
+            # Most files have no formula at all: look before parsing.
+            if not any(b"<f>" in chunk or b"<f " in chunk or b":f>" in chunk or b":f " in chunk
+                       for chunk in iter(lambda: stream.read(1024 * 1024), b"")):
+                return []
+        found = []
+        # A regular scan rather than an XML parser: the part has passed the DOCTYPE and
+        # ENTITY check, and only cells matter here.
+        for match in _CELL.finditer(archive.read(part)):
+            attributes, body = match.group(1), match.group(2) or b""
+            if not _FORMULA.search(body):
+                continue
+            value = _VALUE.search(body)
+            cached = value is not None and (value.group(1) or b"").strip() != b""
+            # t="str" with an empty <v></v> is a formula whose saved result is "".
+            if cached or (value is not None and re.search(rb'\bt="str"', attributes)):
+                continue
+            ref = re.search(rb'\br="([A-Z]+)(\d+)"', attributes)
+            if ref:
+                found.append((int(ref.group(2)), _column_index(ref.group(1).decode())))
+        return found
 
 
 def read_sheet(upload, *, required: list[str], optional: list[str] = (),
@@ -131,16 +200,36 @@ def read_sheet(upload, *, required: list[str], optional: list[str] = (),
         raise DomainError(ErrorCode.IMPORT_ERRORS,
                           _("The columns do not match the template (%(p)s).") % {"p": "; ".join(parts)},
                           field="file")
+    try:
+        unsaved = formulas_without_value(data)
+    except (zipfile.BadZipFile, KeyError):
+        raise _bad(_("The Excel file could not be read.")) from None
+    if unsaved:
+        cells = "; ".join(_("row %(row)d, column %(column)s") % {
+            "row": row, "column": headers[col] if col < len(headers) and headers[col] else _column_letters(col)}
+            for row, col in unsaved[:5])
+        raise DomainError(ErrorCode.IMPORT_ERRORS, _(
+            "Formulas without a saved value (%(cells)s): open the file in Excel and save it, "
+            "or paste the values instead of the formulas.") % {"cells": cells}, field="file")
     rows = []
     for index, raw in enumerate(table[1:], start=2):
         values = {h: _cell(raw[i]) if i < len(raw) else "" for i, h in enumerate(headers)}
-        if all(v in ("", None) for v in values.values()):
+        if all(_blank(v) for v in values.values()):
             continue
         rows.append((index, values))
     if len(rows) > max_rows:
         raise DomainError(ErrorCode.TOO_LARGE, _("The file has more than %(n)d rows.")
                           % {"n": max_rows}, field="file")
     return Sheet(headers=headers, rows=rows)
+
+
+def _column_letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def parse_date(value) -> date | None:

@@ -83,3 +83,34 @@ def test_formula_like_text_stays_text():
 
     values = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
     assert [row[0] for row in values[1:]] == dangerous
+
+
+# --- issue 9, low items: cells as stored, formulas without a saved value --------------------
+
+def test_text_cells_keep_leading_whitespace_exactly():
+    data = workbook_bytes(["姓名", "备注"], [["\t张三", "\t=1+1"], ["  李四", "x  "], ["   ", "\t"]])
+    sheet = read_sheet(upload(data), required=["姓名"], optional=["备注"])
+    # The row of blanks is skipped like an empty row; everything else is kept as stored.
+    assert sheet.rows == [(2, {"姓名": "\t张三", "备注": "\t=1+1"}), (3, {"姓名": "  李四", "备注": "x  "})]
+
+
+def test_formula_without_a_saved_value_is_an_error_naming_row_and_column():
+    data = workbook_bytes(["姓名", "学时"], [["张三", 8], ["李四", "=SUM(B2:B2)"], ["王五", "=1+1"]])
+    with pytest.raises(DomainError) as exc:
+        read_sheet(upload(data), required=["姓名", "学时"])
+    message = str(exc.value.message)
+    assert exc.value.code == ErrorCode.IMPORT_ERRORS and exc.value.field == "file"
+    assert "第 3 行「学时」列; 第 4 行「学时」列" in message and "第 2 行" not in message
+
+
+def test_formula_with_a_saved_value_is_read_as_that_value():
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["姓名", "学时"])
+    sheet.write_string(1, 0, "张三")
+    sheet.write_formula(1, 1, "=8+8", None, 16)
+    book.close()
+    assert read_sheet(upload(buffer.getvalue()), required=["姓名", "学时"]).rows == [(2, {"姓名": "张三", "学时": 16})]
