@@ -10,20 +10,24 @@ from ninja.files import UploadedFile
 from accounts.access import check_role
 from accounts.api_auth import admin_auth
 from accounts.models import Role
-from accounts.queries import people_in_scope
 from claims import files as claim_files
+from claims.access import (
+    REVIEWER_ROLES,
+    get_attachment_for,
+    get_claim_for,
+    get_org_for,
+    get_own_claim,
+    windows_for,
+)
 from claims.imports import claims_import
 from claims.models import (
-    Attachment,
     AttachmentKind,
     Claim,
     ClaimKind,
     ClaimStatus,
-    SupplementaryWindow,
 )
 from claims.queries import (
     claim_settings_of,
-    get_review_claim,
     my_claims,
     review_flags,
     review_queue,
@@ -237,10 +241,7 @@ def _with_files(files, certificate=None, notice=None):
 
 
 def _own(request, claim_id) -> Claim:
-    claim = Claim.objects.filter(pk=claim_id, owner=request.auth_user).prefetch_related("attachments").first()
-    if claim is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "Not found.")
-    return claim
+    return get_own_claim(request.auth_user, claim_id)
 
 
 @router.get("/mine", response={200: ClaimPageOut, **ERRORS}, url_name="claims_mine")
@@ -300,13 +301,7 @@ def delete(request, payload: IdsIn):
 
 @router.get("/attachments/{int:attachment_id}", response={200: None, **ERRORS}, url_name="claims_attachment")
 def attachment(request, attachment_id: int):
-    item = Attachment.objects.select_related("claim").filter(pk=attachment_id).first()
-    allowed = item is not None and item.claim.owner_id == request.auth_user.pk
-    role = getattr(request, "admin_role", None)
-    if item is not None and not allowed and role is not None and role.role != "class_admin":
-        allowed = people_in_scope(role).filter(pk=item.claim.owner_id).exists()
-    if not allowed:
-        raise DomainError(ErrorCode.NOT_FOUND, "Not found.")
+    item = get_attachment_for(request.auth_user, getattr(request, "admin_role", None), attachment_id)
     try:
         return claim_files.serve(item)
     except Http404:
@@ -317,16 +312,20 @@ def attachment(request, attachment_id: int):
 
 @router.get("/review", response={200: ClaimPageOut, **ERRORS}, auth=admin_auth, url_name="claims_queue")
 def queue(request, filters: Query[QueueFilter]):
+    _reviewer(request)
     claims = review_queue(request.admin_role, kind=filters.kind or "", status=filters.status or "",
                           year=filters.year, q=filters.q).prefetch_related("attachments")
     return paginate(claims, filters)
 
 
+def _reviewer(request):
+    """Pages and API ask the same question: a reviewing role (403 otherwise)."""
+    check_role(request.admin_role, *REVIEWER_ROLES)
+
+
 def _review_claim(request, claim_id):
-    claim = get_review_claim(request.admin_role, claim_id)
-    if claim is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "Not found.")
-    return claim
+    _reviewer(request)
+    return get_claim_for(request.admin_role, claim_id)
 
 
 @router.get("/review/{int:claim_id}", response={200: ReviewDetailOut, **ERRORS}, auth=admin_auth,
@@ -370,6 +369,7 @@ def revoke(request, claim_id: int, payload: ReasonIn):
 @router.post("/review/decide", response={200: dict, **ERRORS}, auth=admin_auth, url_name="claims_decide")
 def decide(request, payload: DecideIn):
     """Approve or reject many at once: all of them or none."""
+    _reviewer(request)
     count = claims_decide(actor=request.auth_user, role=request.admin_role, claim_ids=payload.ids,
                           approve=payload.approve, reason=payload.reason)
     return {"decided": count}
@@ -380,6 +380,7 @@ def decide(request, payload: DecideIn):
 def on_behalf(request, person_id: Form[int], kind: Form[ClaimKind], fields: Form[ClaimFields],
               files: File[list[UploadedFile]] = None):
     from accounts.access import get_person_for
+    _reviewer(request)
 
     person = get_person_for(request.admin_role, person_id)
     claim = claim_create_on_behalf(actor=request.auth_user, role=request.admin_role, owner=person,
@@ -395,6 +396,7 @@ class ImportErrorsOut(ErrorOut):
                                          403: ErrorOut, 413: ErrorOut}, auth=admin_auth,
              url_name="claims_import")
 def import_claims(request, file: File[UploadedFile]):
+    _reviewer(request)
     result = claims_import(actor=request.auth_user, role=request.admin_role, upload=file)
     if result.errors:
         return Status(400, {"code": ErrorCode.IMPORT_ERRORS, "message": "The file has errors.",
@@ -410,18 +412,14 @@ def _org_admin(request) -> None:
 
 
 def _org(request, org_id) -> Org:
-    org = Org.objects.filter(pk=org_id).first()
-    if org is None or not org.path.startswith(request.admin_role.org.path):
-        raise DomainError(ErrorCode.NOT_FOUND, "Not found.")
-    return org
+    return get_org_for(request.admin_role, org_id)
 
 
 @router.get("/windows", response={200: list[WindowOut], **ERRORS}, auth=admin_auth, url_name="claims_windows")
 def windows(request):
     """年终补录 windows of the organisations in scope, newest first."""
     _org_admin(request)
-    return list(SupplementaryWindow.objects.filter(org__path__startswith=request.admin_role.org.path)
-                .select_related("org")[:500])
+    return list(windows_for(request.admin_role)[:500])
 
 
 @router.post("/windows", response={201: WindowOut, **ERRORS}, auth=admin_auth, url_name="claims_window_open")

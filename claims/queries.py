@@ -1,6 +1,6 @@
 from django.db.models import Count, Q, QuerySet
 
-from accounts.queries import people_scope_q
+from claims.access import claims_under, reviewable_claims
 from claims.models import Attachment, Claim, ClaimKind, ClaimSettings
 
 
@@ -17,9 +17,9 @@ def my_claims(user, *, kind: str, year: int | None = None, category: str = "", q
 
 def review_queue(role, *, kind: str = "", status: str = "", year: int | None = None,
                  department=None, q: str = "") -> QuerySet[Claim]:
-    """Claims of the people in the role's scope; filters only narrow it."""
-    claims = Claim.objects.filter(_owner_scope(role)).select_related(
-        "owner", "owner__department", "owner__institute")
+    """Claims a reviewer may read (claims.access.reviewable_claims: people in the role's
+    scope, no drafts); filters only narrow it."""
+    claims = reviewable_claims(role).select_related("owner", "owner__department", "owner__institute")
     if kind:
         claims = claims.filter(kind=kind)
     if status:
@@ -27,7 +27,7 @@ def review_queue(role, *, kind: str = "", status: str = "", year: int | None = N
     if year:
         claims = claims.filter(year=year)
     if department is not None:
-        claims = claims.filter(owner__department__path__startswith=department.path)
+        claims = claims.filter(claims_under(department))
     if q:
         q = q.strip()
         claims = claims.filter(Q(name__icontains=q) | Q(owner__real_name__icontains=q)
@@ -35,35 +35,31 @@ def review_queue(role, *, kind: str = "", status: str = "", year: int | None = N
     return claims.annotate(n_files=Count("attachments")).order_by("submitted_at", "id")
 
 
-def _owner_scope(role) -> Q:
-    return people_scope_q(role, prefix="owner__")
-
-
-def get_review_claim(role, pk) -> Claim | None:
-    return review_queue(role).filter(pk=pk).first()
-
-
-def duplicate_flags(claims) -> dict[int, list[tuple[str, int]]]:
-    """For each claim: other claims sharing an attachment's content, or the same person's
-    claims with the same name and dates (shown to reviewers; not refused)."""
+def duplicate_flags(role, claims) -> dict[int, list[tuple[str, int]]]:
+    """For each claim: the other claims the reviewer may read that share an attachment's
+    content, or are the same person's with the same name and dates (shown to reviewers;
+    not refused). Claims outside the role's scope and drafts are never considered: a flag
+    must not tell a reviewer what another institute's people uploaded."""
     claims = list(claims)
     if not claims:
         return {}
     ids = [c.pk for c in claims]
     flags: dict[int, list[tuple[str, int]]] = {pk: [] for pk in ids}
+    visible = reviewable_claims(role)
     mine = Attachment.objects.filter(claim_id__in=ids).values_list("claim_id", "sha256")
     hashes: dict[str, set[int]] = {}
     for claim_id, digest in mine:
         hashes.setdefault(digest, set()).add(claim_id)
     if hashes:
-        for claim_id, digest in Attachment.objects.filter(sha256__in=hashes).values_list("claim_id", "sha256"):
+        others = Attachment.objects.filter(sha256__in=hashes, claim__in=visible)
+        for claim_id, digest in others.values_list("claim_id", "sha256"):
             for own in hashes[digest]:
                 if own != claim_id and ("attachment", claim_id) not in flags[own]:
                     flags[own].append(("attachment", claim_id))
     same = Q()
     for c in claims:
         same |= Q(owner_id=c.owner_id, name=c.name, start=c.start, end=c.end)
-    for other in Claim.objects.filter(same).values("pk", "owner_id", "name", "start", "end"):
+    for other in visible.filter(same).values("pk", "owner_id", "name", "start", "end"):
         for c in claims:
             if (c.pk != other["pk"] and c.owner_id == other["owner_id"] and c.name == other["name"]
                     and c.start == other["start"] and c.end == other["end"]):
@@ -71,12 +67,11 @@ def duplicate_flags(claims) -> dict[int, list[tuple[str, int]]]:
     return flags
 
 
-def review_flags(role, claim: Claim) -> list[tuple[str, Claim | None]]:
-    """The claim's duplicate flags for a reviewer: the other claim where the role's scope
-    holds it, None where it does not (the reviewer learns a duplicate exists, not whose)."""
-    flags = duplicate_flags([claim])[claim.pk]
-    visible = {c.pk: c for c in review_queue(role).filter(pk__in=[o for _k, o in flags])}
-    return [(kind, visible.get(other)) for kind, other in flags]
+def review_flags(role, claim: Claim) -> list[tuple[str, Claim]]:
+    """The claim's duplicate flags for a reviewer, each with the other claim."""
+    flags = duplicate_flags(role, [claim])[claim.pk]
+    others = {c.pk: c for c in reviewable_claims(role).filter(pk__in=[o for _k, o in flags])}
+    return [(kind, others[other]) for kind, other in flags if other in others]
 
 
 # --- attachment requirements ----------------------------------------------------------------

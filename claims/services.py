@@ -16,13 +16,19 @@ import hashlib
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, RoleAssignment, User
-from accounts.queries import people_in_scope
+from accounts.models import User
+from claims.access import (
+    check_org_admin,
+    check_reviewer,
+    get_own_claim,
+    get_window_for,
+    lock_claim_to_decide,
+    reviewers_of,
+)
 from claims.files import file_batch, max_count, remove_stored
 from claims.models import (
     EDITABLE,
@@ -44,7 +50,7 @@ from core.workflow import transition
 from ledger.queries import policy_for
 from ledger.services import ledger_credit, ledger_reverse_source
 from notifications.services import notify
-from orgs.models import Org, OrgKind
+from orgs.models import Org
 
 TEXT_LIMITS = {"name": 200, "subject": 100, "organiser": 200, "contact": 50, "contact_phone": 30,
                "location": 200, "purpose": 300, "content": 300}
@@ -170,19 +176,8 @@ def _org_of(claim: Claim) -> Org:
     return Claim.workflow.org_of(claim)
 
 
-def _lock(claim_id) -> Claim:
-    claim = (Claim.objects.select_for_update(of=("self",)).select_related(
-        "owner", "owner__institute", "owner__department").filter(pk=claim_id).first())
-    if claim is None:
-        raise _not_found()
-    return claim
-
-
 def _own(actor: User, claim_id) -> Claim:
-    claim = _lock(claim_id)
-    if claim.owner_id != actor.pk:
-        raise _not_found()
-    return claim
+    return get_own_claim(actor, claim_id, lock=True)
 
 
 def _add_files(batch, claim: Claim, files, actor) -> None:
@@ -202,21 +197,6 @@ def _add_files(batch, claim: Claim, files, actor) -> None:
                 exc.field = kind
             raise
         Attachment.objects.create(claim=claim, kind=kind, uploaded_by=actor, **meta)
-
-
-def _reviewers_of(owner: User) -> list[User]:
-    roles = RoleAssignment.objects.filter(
-        Q(role=Role.INSTITUTE_ADMIN, org=owner.institute_id)
-        | Q(role=Role.DEPARTMENT_ADMIN, org__path__in=_ancestor_paths(owner.department))
-    ).select_related("user")
-    return [r.user for r in roles if r.user_id != owner.pk]
-
-
-def _ancestor_paths(unit: Org | None) -> list[str]:
-    if unit is None:
-        return []
-    parts = [p for p in unit.path.split("/") if p]
-    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
 
 
 # --- learners -------------------------------------------------------------------------------
@@ -325,7 +305,7 @@ def _submit(actor, claim):
     _check_kind(claim.owner, claim.kind, claim.year)
     _check_attachments(claim)
     transition(claim, "submit", actor=actor)
-    notify(recipients=_reviewers_of(claim.owner), kind="claim.submitted",
+    notify(recipients=reviewers_of(claim.owner), kind="claim.submitted",
            title=_("New external learning to review: %(name)s") % {"name": claim.name},
            body=_("%(person)s submitted “%(name)s”.") % {"person": claim.owner.real_name, "name": claim.name},
            url=reverse("claims:review_detail", args=[claim.pk]))
@@ -343,17 +323,8 @@ def claim_submit(*, actor: User, claim_id) -> Claim:
 
 # --- reviewers ------------------------------------------------------------------------------
 
-def _check_reviewer(role, actor: User, claim: Claim) -> None:
-    if role is None or not people_in_scope(role).filter(pk=claim.owner_id).exists():
-        raise _not_found()
-    if role.role == Role.CLASS_ADMIN:
-        raise DomainError(ErrorCode.FORBIDDEN, _("Your role cannot review claims."))
-    if claim.owner_id == actor.pk:
-        raise DomainError(ErrorCode.FORBIDDEN, _("Nobody reviews their own claim."))
-
-
-def _approve(actor, role, claim: Claim) -> Claim:
-    _check_reviewer(role, actor, claim)
+def _approve(actor, claim: Claim) -> Claim:
+    """Approve the locked claim (its reviewer already checked) and credit its hours."""
     transition(claim, "approve", actor=actor)
     ledger_credit(person=claim.owner, cap_class=cap_class_of(claim), minutes=claim.minutes,
                   start=claim.start, end=claim.end, category=claim.category, source_kind="claim",
@@ -369,7 +340,7 @@ def _approve(actor, role, claim: Claim) -> Claim:
 def claim_approve(*, actor: User, role, claim_id) -> Claim:
     """Approve one submitted claim and credit its hours (exactly once)."""
     with transaction.atomic():
-        return _approve(actor, role, _lock(claim_id))
+        return _approve(actor, lock_claim_to_decide(role, actor, claim_id))
 
 
 def claim_reject(*, actor: User, role, claim_id, reason: str) -> Claim:
@@ -379,8 +350,7 @@ def claim_reject(*, actor: User, role, claim_id, reason: str) -> Claim:
     if len(reason) > 500:
         raise DomainError(ErrorCode.INVALID, _("At most %(n)d characters.") % {"n": 500}, field="reason")
     with transaction.atomic():
-        claim = _lock(claim_id)
-        _check_reviewer(role, actor, claim)
+        claim = lock_claim_to_decide(role, actor, claim_id)
         transition(claim, "reject", actor=actor, reason=reason)
         notify(recipients=[claim.owner], kind="claim.rejected",
                title=_("Your external learning “%(name)s” was rejected") % {"name": claim.name},
@@ -396,7 +366,7 @@ def claims_decide(*, actor: User, role, claim_ids, approve: bool, reason: str = 
     with transaction.atomic():
         for pk in ids:
             if approve:
-                _approve(actor, role, _lock(pk))
+                _approve(actor, lock_claim_to_decide(role, actor, pk))
             else:
                 claim_reject(actor=actor, role=role, claim_id=pk, reason=reason)
     return len(ids)
@@ -411,8 +381,7 @@ def claim_revoke_approval(*, actor: User, role, claim_id, reason: str) -> Claim:
     if len(reason) > 500:
         raise DomainError(ErrorCode.INVALID, _("At most %(n)d characters.") % {"n": 500}, field="reason")
     with transaction.atomic():
-        claim = _lock(claim_id)
-        _check_reviewer(role, actor, claim)
+        claim = lock_claim_to_decide(role, actor, claim_id)
         transition(claim, "revoke", actor=actor, reason=reason)
         ledger_reverse_source(person=claim.owner, source_kind="claim", source_id=claim.pk,
                               actor=actor, reason=reason)
@@ -431,12 +400,7 @@ def claim_create_on_behalf(*, actor: User, role, owner: User, kind: str, data: d
     is what admins do, and the approval is theirs. A year that has not begun is refused
     as for learners. The organisation's attachment requirements do not apply: they are
     asked of learners submitting for review, and an imported row carries no file."""
-    if role is None or not people_in_scope(role).filter(pk=owner.pk).exists():
-        raise _not_found()
-    if role.role == Role.CLASS_ADMIN:
-        raise DomainError(ErrorCode.FORBIDDEN, _("Your role cannot review claims."))
-    if owner.pk == actor.pk:
-        raise DomainError(ErrorCode.FORBIDDEN, _("Nobody reviews their own claim."))
+    check_reviewer(role, actor, owner)
     fields = _clean(owner, kind, data)
     _check_not_future(fields["year"])
     with file_batch() as batch, transaction.atomic():
@@ -448,7 +412,7 @@ def claim_create_on_behalf(*, actor: User, role, owner: User, kind: str, data: d
                      after=_snapshot(claim))
         _add_files(batch, claim, files, actor)
         transition(claim, "submit", actor=actor)
-        _approve(actor, role, claim)
+        _approve(actor, claim)
     return claim
 
 
@@ -459,17 +423,8 @@ def import_key_for(owner: User, kind: str, fields: dict) -> str:
 
 # --- supplementary windows and settings -----------------------------------------------------
 
-def _check_org_admin(role, org: Org, refusal: str) -> None:
-    """Institute and academy admins, for their own institute or academy (or one below)."""
-    if role is None or not org.path.startswith(role.org.path):
-        raise _not_found()
-    if role.role not in (Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN) or org.kind not in (
-            OrgKind.INSTITUTE, OrgKind.ACADEMY):
-        raise DomainError(ErrorCode.FORBIDDEN, refusal)
-
-
 def _check_window_admin(role, org: Org) -> None:
-    _check_org_admin(role, org, _("Institute and academy admins open windows."))
+    check_org_admin(role, org, _("Institute and academy admins open windows."))
 
 
 @transaction.atomic
@@ -490,9 +445,7 @@ def window_open(*, actor, role, org: Org, year: int, opens_on: date, closes_on: 
 @transaction.atomic
 def window_close(*, actor, role, window_id) -> SupplementaryWindow:
     """End a window now (closing a closed window changes nothing)."""
-    window = SupplementaryWindow.objects.select_for_update().filter(pk=window_id).first()
-    if window is None:
-        raise _not_found()
+    window = get_window_for(role, window_id, lock=True)
     _check_window_admin(role, window.org)
     if window.closed_at is None:
         window.closed_at, window.closed_by = timezone.now(), actor
@@ -509,7 +462,7 @@ def claim_settings_set(*, actor, role, org: Org, required: dict) -> dict[str, li
     """Set, for every kind of claim, which attachments (notice, certificate) a claim in
     `org` (an institute or the academy) needs before it is submitted; a kind missing
     from `required` needs none. Returns the new settings of `org`."""
-    _check_org_admin(role, org, _("Institute and academy admins set what claims require."))
+    check_org_admin(role, org, _("Institute and academy admins set what claims require."))
     for kind, wanted in required.items():
         if kind not in ClaimKind.values:
             raise DomainError(ErrorCode.INVALID, _("Choose the kind of learning."), field="kind")

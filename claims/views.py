@@ -15,6 +15,13 @@ from accounts.access import admin_required
 from accounts.models import Role
 from accounts.queries import people_in_scope
 from claims import files as claim_files
+from claims.access import (
+    REVIEWER_ROLES,
+    get_attachment_for,
+    get_claim_for,
+    get_own_claim,
+    windows_for,
+)
 from claims.forms import (
     ClaimForm,
     ClaimSettingsForm,
@@ -26,17 +33,14 @@ from claims.forms import (
 )
 from claims.imports import COLUMNS, EXAMPLE, claims_import
 from claims.models import (
-    Attachment,
     AttachmentKind,
     Claim,
     ClaimKind,
     ClaimStatus,
-    SupplementaryWindow,
 )
 from claims.queries import (
     claim_settings_of,
     duplicate_flags,
-    get_review_claim,
     my_claims,
     required_attachments,
     review_flags,
@@ -65,7 +69,7 @@ from core.xlsx import write_xlsx, xlsx_response
 from orgs.models import OrgKind
 from orgs.queries import departments_in_scope, units_in_scope
 
-REVIEWERS = (Role.DEPARTMENT_ADMIN, Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN)
+REVIEWERS = REVIEWER_ROLES
 
 
 def _kind(kind: str) -> str:
@@ -180,9 +184,7 @@ def new(request, kind):
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request, pk):
-    claim = Claim.objects.filter(pk=pk, owner=request.user).first()
-    if claim is None:
-        raise Http404
+    claim = get_own_claim(request.user, pk)
     categories = categories_for(request.user, claim.kind, claim.year)
     initial = {k: getattr(claim, k) for k in ("year", "name", "category", "subject", "start", "end",
                                              "organiser", "contact", "contact_phone", "location",
@@ -217,15 +219,7 @@ def edit(request, pk):
 @login_required
 def attachment(request, pk):
     """A claim's file, for its owner or a reviewer whose scope holds the owner."""
-    item = Attachment.objects.select_related("claim").filter(pk=pk).first()
-    if item is None:
-        raise Http404
-    allowed = item.claim.owner_id == request.user.pk
-    role = getattr(request, "admin_role", None)
-    if not allowed and role is not None and role.role in REVIEWERS:
-        allowed = people_in_scope(role).filter(pk=item.claim.owner_id).exists()
-    if not allowed:
-        raise Http404
+    item = get_attachment_for(request.user, getattr(request, "admin_role", None), pk)
     return claim_files.serve(item, inline=request.GET.get("inline") == "1")
 
 
@@ -263,7 +257,7 @@ def review(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "claims/review.html", {
-        "form": form, "page": page, "query": query.urlencode(), "flags": duplicate_flags(page.object_list)})
+        "form": form, "page": page, "query": query.urlencode(), "flags": duplicate_flags(role, page.object_list)})
 
 
 def _export(claims):
@@ -278,9 +272,7 @@ def _export(claims):
 @require_http_methods(["GET", "POST"])
 def review_detail(request, pk):
     role = request.admin_role
-    claim = get_review_claim(role, pk)
-    if claim is None:
-        raise Http404
+    claim = get_claim_for(role, pk)
     if request.method == "POST":
         action = request.POST.get("action")
         reason = request.POST.get("reason", "")
@@ -377,7 +369,7 @@ def windows(request):
             _show(form, exc)
         except (ValueError, StopIteration):
             raise Http404 from None
-    rows = SupplementaryWindow.objects.filter(org__path__startswith=role.org.path).select_related("org")
+    rows = windows_for(role)
     return render(request, "claims/windows.html", {"form": form, "windows": rows})
 
 

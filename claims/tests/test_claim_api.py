@@ -6,6 +6,7 @@ from accounts.services import token_create, token_enter_admin_mode
 from claims.imports import COLUMNS
 from claims.models import Claim, ClaimStatus
 from claims.tests.helpers import PDF, YEAR, pdf
+from conftest import enter_admin
 from core.tests.xlsxfiles import upload, workbook_bytes
 from ledger.models import LedgerEntry
 
@@ -171,16 +172,29 @@ def test_review_detail_with_duplicates_only_linked_inside_scope(cast):
     assert detail["owner"]["real_name"] == "张三" and detail["owner"]["department"] == "光学部一组"
     assert [e["to_status"] for e in detail["events"]] == ["draft", "submitted"]
     assert detail["attachments"][0]["original_name"] == "certificate.pdf"
-    linked = {(d["kind"], d["claim_id"]) for d in detail["duplicates"] if d["claim_id"]}
+    linked = {(d["kind"], d["claim_id"]) for d in detail["duplicates"]}
+    # The outsider's copy (another institute) is not considered at all: no bare flag either.
     assert linked == {("attachment", first["id"]), ("same", first["id"]), ("attachment", theirs["id"])}
-    hidden = [d for d in detail["duplicates"] if d["claim_id"] is None]
-    assert len(hidden) == 1 and hidden[0] == {"kind": "attachment", "claim_id": None, "name": None,
-                                              "status": None}
     assert "OutsiderCopy" not in response.content.decode()
-    # The department admin of 光学部 sees the colleague's copy as a bare flag.
+    # The department admin of 光学部 sees only the copy in 光学部; the colleague's is outside.
     dept = bearer(cast.dept_admin, admin=True).get(f"/api/v1/claims/review/{second['id']}").json()
-    assert {d["claim_id"] for d in dept["duplicates"]} == {first["id"], None}
+    assert {(d["kind"], d["claim_id"]) for d in dept["duplicates"]} == {
+        ("attachment", first["id"]), ("same", first["id"])}
     assert "AuthzPeerCopy" not in str(dept)
+
+
+def test_duplicate_flag_considers_only_claims_in_the_reviewers_scope(cast, client):
+    """The same certificate in another institute's claim, or in a draft, raises no flag."""
+    bearer(cast.outsider_learner).post("/api/v1/claims/mine", {**FIELDS, "name": "OutsiderCopy",
+                                                                "submit": "true", "files": [pdf()]})
+    bearer(cast.learner).post("/api/v1/claims/mine", {**FIELDS, "name": "MyDraft", "files": [pdf()]})
+    mine = bearer(cast.learner).post("/api/v1/claims/mine", {**FIELDS, "submit": "true",
+                                                              "files": [pdf()]}).json()
+    admin = bearer(cast.institute_admin, admin=True)
+    assert admin.get(f"/api/v1/claims/review/{mine['id']}").json()["duplicates"] == []
+    enter_admin(client, cast.institute_admin)
+    assert 'data-testid="duplicate-flag"' not in client.get("/manage/claims/").content.decode()
+    assert 'data-testid="duplicate-flag"' not in client.get(f"/manage/claims/{mine['id']}/").content.decode()
 
 
 def test_review_detail_bad_input_and_outsider(cast):
@@ -246,3 +260,34 @@ def test_supplementary_windows(cast):
     dept = bearer(cast.dept_admin, admin=True)
     assert dept.get("/api/v1/claims/windows").status_code == 403
     assert SupplementaryWindow.objects.count() == 1
+
+
+def test_reviewers_do_not_read_drafts(cast, client):
+    """A draft (never submitted, or withdrawn) is the learner's: 404 to reviewers in the
+    API, on the pages and for its attachments; it is not in their queue."""
+    learner = bearer(cast.learner)
+    draft = learner.post("/api/v1/claims/mine", {**FIELDS, "name": "DraftOnly", "files": [pdf()]}).json()
+    withdrawn = learner.post("/api/v1/claims/mine", {**FIELDS, "submit": "true"}).json()
+    learner.post(f"/api/v1/claims/mine/{withdrawn['id']}/withdraw")
+    admin = bearer(cast.institute_admin, admin=True)
+    for claim in (draft, withdrawn):
+        assert admin.get(f"/api/v1/claims/review/{claim['id']}").status_code == 404
+    assert admin.get(f"/api/v1/claims/attachments/{draft['attachments'][0]['id']}").status_code == 404
+    queue = admin.get("/api/v1/claims/review", {"status": "draft"}).json()
+    assert queue["count"] == 0
+    enter_admin(client, cast.institute_admin)
+    assert client.get(f"/manage/claims/{draft['id']}/").status_code == 404
+    assert "DraftOnly" not in client.get("/manage/claims/?status=draft").content.decode()
+    # The learner still reads their own draft and its file.
+    assert learner.get(f"/api/v1/claims/attachments/{draft['attachments'][0]['id']}").status_code == 200
+    # Deciding on a withdrawn claim from a stale page is a conflict, never a credit.
+    response = admin.post(f"/api/v1/claims/review/{withdrawn['id']}/approve")
+    assert response.status_code in (404, 409) and not LedgerEntry.objects.exists()
+
+
+def test_class_admin_reads_no_claims_through_the_api(cast):
+    """The pages answer 403 to the class admin; the API asks the same question."""
+    body = bearer(cast.learner).post("/api/v1/claims/mine", {**FIELDS, "submit": "true"}).json()
+    class_admin = bearer(cast.class_admin, admin=True)
+    assert class_admin.get("/api/v1/claims/review").status_code == 403
+    assert class_admin.get(f"/api/v1/claims/review/{body['id']}").status_code == 403

@@ -1,0 +1,159 @@
+"""Who sees which claim and who reviews whom: every view, API endpoint and service fetches
+claims, attachments, windows and settings' organisations through this module.
+
+Outside the actor's scope an object does not exist (404, the same answer as a missing
+one); inside it, a role too weak for the action is 403. Reviewers see the claims of the
+people in their role's scope once they have been submitted: a draft (never submitted or
+withdrawn) is the learner's own business and is 404 to them.
+"""
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, RoleAssignment, User
+from accounts.queries import people_scope_q, person_in_scope
+from claims.models import Attachment, Claim, ClaimStatus, SupplementaryWindow
+from core.errors import DomainError, ErrorCode
+from orgs.models import Org, OrgKind
+from orgs.queries import units_in_scope
+
+# Roles that review claims (and record them on a person's behalf); the class admin
+# (培训班管理员) runs training classes and reviews nothing.
+REVIEWER_ROLES = (Role.DEPARTMENT_ADMIN, Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN)
+# Roles that open supplementary windows and set what claims require.
+ORG_ADMIN_ROLES = (Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN)
+
+
+def not_found() -> DomainError:
+    return DomainError(ErrorCode.NOT_FOUND, _("Not found."))
+
+
+def _pk(pk) -> int:
+    try:
+        return int(pk)
+    except (TypeError, ValueError):
+        raise not_found() from None
+
+
+def _fetch(claims: QuerySet[Claim], pk, lock: bool) -> Claim:
+    claims = claims.select_related("owner", "owner__institute", "owner__department")
+    if lock:
+        claims = claims.select_for_update(of=("self",))
+    claim = claims.filter(pk=_pk(pk)).first()
+    if claim is None:
+        raise not_found()
+    return claim
+
+
+# --- who sees whom --------------------------------------------------------------------------
+
+def own_claims(user: User) -> QuerySet[Claim]:
+    return Claim.objects.filter(owner=user)
+
+
+def get_own_claim(user: User, pk, *, lock: bool = False) -> Claim:
+    """One of the user's own claims (any status), or 404."""
+    return _fetch(own_claims(user), pk, lock)
+
+
+def reviewable_claims(role: RoleAssignment | None) -> QuerySet[Claim]:
+    """The claims a role may read as a reviewer: people in its scope, submitted at least
+    once and not taken back (no drafts). None for a role that reviews nothing."""
+    if role is None or role.role not in REVIEWER_ROLES:
+        return Claim.objects.none()
+    return Claim.objects.filter(people_scope_q(role, prefix="owner__")).exclude(status=ClaimStatus.DRAFT)
+
+
+def get_claim_for(role: RoleAssignment | None, pk, *, lock: bool = False) -> Claim:
+    """A claim for a reviewer (see reviewable_claims), or 404."""
+    return _fetch(reviewable_claims(role), pk, lock)
+
+
+def lock_claim_to_decide(role: RoleAssignment | None, actor: User, pk) -> Claim:
+    """The claim a reviewer is about to decide on (approve, reject, revoke), locked: any
+    status of a person in scope, so that a claim withdrawn under a stale page answers 409
+    from the workflow table rather than vanishing. Nothing of a draft is shown by this;
+    reading one stays 404 (get_claim_for). Checks who reviews whom (check_reviewer)."""
+    if role is None:
+        raise not_found()
+    claim = _fetch(Claim.objects.filter(people_scope_q(role, prefix="owner__")), pk, lock=True)
+    _check_reviewer_of_visible(role, actor, claim.owner)
+    return claim
+
+
+def claims_under(unit: Org, field: str = "owner__department") -> Q:
+    """Claims whose `field` (an Org) lies within `unit`: the query form of Org.is_within."""
+    return Q(**{f"{field}__path__startswith": unit.path})
+
+
+def get_attachment_for(user: User, role: RoleAssignment | None, pk) -> Attachment:
+    """A claim's file for its owner, or for a reviewer who may read the claim; else 404."""
+    item = Attachment.objects.select_related("claim").filter(pk=_pk(pk)).first()
+    if item is None:
+        raise not_found()
+    if item.claim.owner_id == user.pk or reviewable_claims(role).filter(pk=item.claim_id).exists():
+        return item
+    raise not_found()
+
+
+# --- who reviews whom -----------------------------------------------------------------------
+
+def check_reviewer(role: RoleAssignment | None, actor: User, owner: User) -> None:
+    """The role may decide on (or record) `owner`'s claims: 404 outside its scope, 403 for
+    a role that reviews nothing or for one's own claim."""
+    if role is None or not person_in_scope(role, owner):
+        raise not_found()
+    _check_reviewer_of_visible(role, actor, owner)
+
+
+def _check_reviewer_of_visible(role: RoleAssignment, actor: User, owner: User) -> None:
+    if role.role not in REVIEWER_ROLES:
+        raise DomainError(ErrorCode.FORBIDDEN, _("Your role cannot review claims."))
+    if owner.pk == actor.pk:
+        raise DomainError(ErrorCode.FORBIDDEN, _("Nobody reviews their own claim."))
+
+
+def reviewers_of(owner: User) -> list[User]:
+    """Who is told of a new claim by `owner`: the institute's admins and the admins of the
+    owner's department and the departments above it (never the owner)."""
+    units = Q(role=Role.INSTITUTE_ADMIN, org=owner.institute_id)
+    if owner.department_id:
+        # The department and every unit above it, by their paths (one query, no tree walk).
+        parts = [p for p in owner.department.path.split("/") if p]
+        above = ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+        units |= Q(role=Role.DEPARTMENT_ADMIN, org__path__in=above)
+    roles = RoleAssignment.objects.filter(units).select_related("user")
+    return [r.user for r in roles if r.user_id != owner.pk]
+
+
+# --- organisations: windows and settings ------------------------------------------------------
+
+def get_org_for(role: RoleAssignment | None, org_id) -> Org:
+    """An organisation within the role's unit, or 404."""
+    org = Org.objects.filter(pk=_pk(org_id)).first()
+    if role is None or org is None or not org.is_within(role.org):
+        raise not_found()
+    return org
+
+
+def check_org_admin(role: RoleAssignment | None, org: Org, refusal: str) -> None:
+    """Institute and academy admins, for their own institute or academy (or one below)."""
+    if role is None or not org.is_within(role.org):
+        raise not_found()
+    if role.role not in ORG_ADMIN_ROLES or org.kind not in (OrgKind.INSTITUTE, OrgKind.ACADEMY):
+        raise DomainError(ErrorCode.FORBIDDEN, refusal)
+
+
+def windows_for(role: RoleAssignment) -> QuerySet[SupplementaryWindow]:
+    """The supplementary windows of the organisations in the role's scope."""
+    return SupplementaryWindow.objects.filter(org__in=units_in_scope(role)).select_related("org")
+
+
+def get_window_for(role: RoleAssignment | None, pk, *, lock: bool = False) -> SupplementaryWindow:
+    windows = SupplementaryWindow.objects.select_related("org")
+    if lock:
+        windows = windows.select_for_update(of=("self",))
+    window = windows.filter(pk=_pk(pk)).first()
+    if role is None or window is None or not window.org.is_within(role.org):
+        raise not_found()
+    return window
