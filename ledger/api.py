@@ -12,6 +12,7 @@ from accounts.access import get_person_for
 from accounts.api_auth import admin_auth
 from core.api_schemas import ErrorOut, PageIn, paginate
 from core.errors import DomainError, ErrorCode
+from core.minutes import HOURS_PATTERN, MAX_MINUTES, hours_to_minutes
 from ledger.models import LedgerEntry
 from ledger.queries import archive_for, entries_for, policy_for
 from ledger.services import ledger_admin_credit, ledger_admin_reverse
@@ -144,7 +145,10 @@ class CreditIn(Schema):
     person_id: int = Field(..., ge=1, le=2**31)
     cap_class: str = Field(..., max_length=32)
     category: str = Field("", max_length=64)
-    hours: str = Field(..., max_length=20, description="decimal hours, e.g. 4 or 2.5")
+    minutes: int | None = Field(None, ge=1, le=MAX_MINUTES,
+                                description="whole minutes, e.g. 970 for 16 h 10 min")
+    hours: str | None = Field(None, max_length=9, pattern=HOURS_PATTERN,
+                              description="instead of minutes: decimal hours, e.g. 4 or 2.5")
     start: date
     end: date | None = None
     reason: str = Field(..., min_length=1, max_length=500)
@@ -229,14 +233,18 @@ def policy_year(request, year: int):
 @router.post("/entries", response={201: list[EntryOut], **ERRORS}, auth=admin_auth,
              url_name="entries_credit")
 def credit(request, payload: CreditIn):
-    """补录: credit hours to a person in scope (audited, with a reason)."""
-    from core.minutes import hours_to_minutes
-
+    """补录: credit `minutes` (or `hours`, exactly one of them) to a person in scope
+    (audited, with a reason). A `request_key` sent again with the same payload answers
+    with the first posting; with another payload it is a 409 `conflict`."""
     person = get_person_for(request.admin_role, payload.person_id)
+    if (payload.minutes is None) == (payload.hours is None):
+        raise DomainError(ErrorCode.INVALID, _("Send either minutes or hours."), field="minutes")
+    minutes = (payload.minutes if payload.minutes is not None
+               else hours_to_minutes(payload.hours, field="hours"))
     entries = ledger_admin_credit(
         actor=request.auth_user, role=request.admin_role, person=person,
         cap_class=payload.cap_class, category=payload.category,
-        minutes=hours_to_minutes(payload.hours), start=payload.start, end=payload.end,
+        minutes=minutes, start=payload.start, end=payload.end,
         reason=payload.reason, source_note=payload.source_note, request_key=payload.request_key)
     return Status(201, entries)
 

@@ -36,12 +36,27 @@ class MonthRangeForm(forms.Form):
         return (year, 1), (year, 12)
 
 
+class ISODateInput(forms.DateInput):
+    """<input type="date"> takes and shows only ISO dates (2026-07-01): any other format
+    shows as blank and a saved form would lose the date."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
 class CreditForm(forms.Form):
     cap_class = forms.ChoiceField(label=_("Class of hours"))
     category = forms.ChoiceField(label=_("Category"), required=False)
-    hours = forms.CharField(label=_("Hours"), max_length=20)
-    start = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("End"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # 小时 and 分: seed 001's 10 minutes of online time must be recordable.
+    hours = forms.CharField(label=_("Hours"), max_length=5, required=False,
+                            widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": r"\d{1,5}"}))
+    minutes = forms.CharField(label=_("Minutes"), max_length=5, required=False,
+                              widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": r"\d{1,5}"}))
+    start = forms.DateField(label=_("Start"), input_formats=["%Y-%m-%d"], widget=ISODateInput)
+    end = forms.DateField(label=_("End"), required=False, input_formats=["%Y-%m-%d"],
+                          widget=ISODateInput)
     reason = forms.CharField(label=_("Reason"), max_length=500)
     source_note = forms.CharField(label=_("Where the hours come from"), max_length=200, required=False)
     # A fresh key per rendered form: posting the same form twice credits once.
@@ -52,7 +67,23 @@ class CreditForm(forms.Form):
         super().__init__(*args, **kwargs)
         if rules is not None:
             self.fields["cap_class"].choices = [(c.code, c.name) for c in rules.classes]
-            self.fields["category"].choices = [("", "—")] + [(c.code, c.name) for c in rules.categories]
+            # Grouped by the class each category counts in; the service refuses a category
+            # of another class.
+            self.fields["category"].choices = [("", "—")] + [
+                (c.name, [(k.code, k.name) for k in rules.categories if k.cap_class == c.code])
+                for c in rules.classes if any(k.cap_class == c.code for k in rules.categories)]
+
+    def clean(self):
+        from core.errors import DomainError
+        from core.minutes import hours_minutes_to_minutes
+
+        data = super().clean()
+        try:
+            data["total_minutes"] = hours_minutes_to_minutes(data.get("hours"), data.get("minutes"),
+                                                             field="hours")
+        except DomainError as exc:
+            self.add_error("hours", exc.message)
+        return data
 
 
 class ReverseForm(forms.Form):

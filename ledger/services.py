@@ -11,7 +11,7 @@ import re
 import uuid
 from datetime import date
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -257,10 +257,37 @@ def policy_lock(*, actor, policy: Policy, reason: str) -> Policy:
 # --- crediting ----------------------------------------------------------------------------
 
 
-def _class_codes(person: User, year: int) -> dict[str, int | None]:
-    from ledger.queries import policy_for
+def _rules_for(person: User, years) -> dict:
+    from ledger.queries import policies_for
 
-    return {c.code: c.cap for c in policy_for(person.institute, year).classes}
+    return policies_for(person.institute, years)
+
+
+def _check_class_and_category(rules, cap_class: str, category: str) -> None:
+    """The class must be one of the year's policy, and a category (optional) one of the
+    policy's categories counting in that class: the rule claims follow, for every
+    source of hours."""
+    if cap_class not in rules.caps:
+        raise DomainError(ErrorCode.INVALID, _("Unknown class of hours."), field="cap_class")
+    if category:
+        rule = rules.category(category)
+        if rule is None:
+            raise DomainError(ErrorCode.INVALID, _("Choose one of the categories."), field="category")
+        if rule.cap_class != cap_class:
+            raise DomainError(ErrorCode.INVALID,
+                              _("%(category)s counts in %(right)s, not in %(chosen)s.")
+                              % {"category": rule.name, "right": rules.class_name(rule.cap_class),
+                                 "chosen": rules.class_name(cap_class)}, field="category")
+
+
+def _check_years(start: date, end: date, *, first: int) -> None:
+    """Dates in sensible years: a credit dated year 1 or 9999 is a typing error."""
+    last = timezone.localdate().year + 1
+    for name, day in (("start", start), ("end", end)):
+        if not first <= day.year <= last:
+            raise DomainError(ErrorCode.INVALID,
+                              _("Choose a date between %(first)d and %(last)d.")
+                              % {"first": first, "last": last}, field=name)
 
 
 def _credit_key(source_kind, source_id, person_id, year, month) -> str:
@@ -292,11 +319,13 @@ def ledger_credit(*, person: User, cap_class: str, minutes: int, start: date, en
         raise DomainError(ErrorCode.INVALID, _("A record cannot span more than ten years."), field="end")
     if person.institute_id is None:
         raise DomainError(ErrorCode.INVALID, _("This person belongs to no institute."), field="person")
+    _check_years(start, end, first=1900)
     months = months_between(start, end)
-    classes = {year: _class_codes(person, year) for year in {y for y, _m in months}}
-    for codes in classes.values():
-        if cap_class not in codes:
-            raise DomainError(ErrorCode.INVALID, _("Unknown class of hours."), field="cap_class")
+    rules = _rules_for(person, {y for y, _m in months})
+    classes = {year: r.caps for year, r in rules.items()}
+    category = category or ""
+    for year_rules in rules.values():
+        _check_class_and_category(year_rules, cap_class, category)
     existing = _existing_credit(source_kind, source_id, person.pk)
     if existing:
         return existing
@@ -401,6 +430,20 @@ def _check_in_scope(role, person: User) -> None:
 
 
 REQUEST_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
+# Admin credits are for this century: 补录 of the years the platform has records for.
+ADMIN_CREDIT_FIRST_YEAR = 2000
+
+
+def _lock_request_key(key: str) -> None:
+    """Serialise requests carrying the same key, so that two of them with different
+    payloads cannot both be credited (PostgreSQL; SQLite has one writer at a time)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"ledger-credit:{key}"])
+
+
+def _admin_details(start: date, end: date, source_note: str) -> dict:
+    return {"start": start.isoformat(), "end": end.isoformat(), "source_note": source_note}
 
 
 def ledger_admin_credit(*, actor, role, person: User, cap_class: str, minutes: int, start: date,
@@ -408,19 +451,42 @@ def ledger_admin_credit(*, actor, role, person: User, cap_class: str, minutes: i
                         source_note: str = "", request_key: str | None = None) -> list[LedgerEntry]:
     """补录: an admin credits hours to a person in scope, with a reason and a note of
     where the hours come from. `request_key` (the form's one-time key, or the API
-    client's) is the posting's source id, so a double-clicked form or a retried request
-    credits once and answers with the first posting."""
+    client's) is the posting's source id: the same key with the same payload credits
+    once and answers with the first posting; the same key with another payload (another
+    person, class, amount, dates, reason…) is a CONFLICT and credits nothing."""
     _check_in_scope(role, person)
     reason = (reason or "").strip()
+    source_note = (source_note or "").strip()
+    category = category or ""
+    end = end or start
     if not reason:
         raise DomainError(ErrorCode.INVALID, _("Give a reason."), field="reason")
     if request_key is not None and not REQUEST_KEY.fullmatch(request_key):
         raise DomainError(ErrorCode.INVALID, _("The request key must be 8 to 64 letters, digits, "
                                                "'-' or '_'."), field="request_key")
-    return ledger_credit(person=person, cap_class=cap_class, minutes=minutes, start=start, end=end,
-                         category=category, source_kind=SourceKind.ADMIN,
-                         source_id=request_key or uuid.uuid4().hex,
-                         source_label=(source_note or reason)[:200], actor=actor, note=reason)
+    _check_years(start, end, first=ADMIN_CREDIT_FIRST_YEAR)
+    details = _admin_details(start, end, source_note)
+    with transaction.atomic():
+        if request_key:
+            _lock_request_key(request_key)
+            first = list(LedgerEntry.objects.filter(
+                source_kind=SourceKind.ADMIN, source_id=request_key, reverses__isnull=True)
+                .order_by("id"))
+            if first:
+                same = (all(e.person_id == person.pk and e.cap_class == cap_class
+                            and e.category == category and e.details == details
+                            and e.note == reason for e in first)
+                        and sum(e.minutes for e in first) == minutes)
+                if not same:
+                    raise DomainError(ErrorCode.CONFLICT,
+                                      _("This request key was already used for a different "
+                                        "credit; send a new key."), field="request_key")
+                return first
+        return ledger_credit(person=person, cap_class=cap_class, minutes=minutes, start=start,
+                             end=end, category=category, source_kind=SourceKind.ADMIN,
+                             source_id=request_key or uuid.uuid4().hex,
+                             source_label=(source_note or reason)[:200], actor=actor, note=reason,
+                             details=details)
 
 
 def ledger_admin_reverse(*, actor, role, entry: LedgerEntry, reason: str) -> LedgerEntry:

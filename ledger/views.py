@@ -13,7 +13,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import admin_required, get_person_for
 from accounts.models import Role
 from core.errors import DomainError
-from core.minutes import hours_to_minutes
 from ledger.forms import (
     CapClassForm,
     CategoryForm,
@@ -161,7 +160,7 @@ def person_credit(request, pk):
         try:
             ledger_admin_credit(actor=request.user, role=request.admin_role, person=person,
                                 cap_class=data["cap_class"], category=data["category"],
-                                minutes=hours_to_minutes(data["hours"]), start=data["start"],
+                                minutes=data["total_minutes"], start=data["start"],
                                 end=data["end"], reason=data["reason"],
                                 source_note=data["source_note"], request_key=data["request_key"] or None)
         except DomainError as exc:
