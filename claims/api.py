@@ -49,6 +49,7 @@ from claims.services import (
 )
 from core.api_schemas import ErrorOut, PageIn, paginate
 from core.errors import DomainError, ErrorCode
+from core.minutes import MAX_MINUTES
 from orgs.models import Org
 
 router = Router(tags=["claims"])
@@ -106,7 +107,9 @@ class ClaimFields(Schema):
     subject: str = Field("", max_length=100)
     start: date
     end: date
-    hours: str = Field(..., max_length=20)
+    # Exactly one of them: whole minutes (16h10m is 970), or hours as a decimal ("1.5").
+    minutes: int | None = Field(None, ge=1, le=MAX_MINUTES)
+    hours: str | None = Field(None, max_length=20)
     organiser: str = Field("", max_length=200)
     contact: str = Field("", max_length=50)
     contact_phone: str = Field("", max_length=30)

@@ -4,8 +4,20 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from claims.models import AttachmentKind, ClaimKind, ClaimStatus
+from core.errors import DomainError
+from core.minutes import hours_minutes_to_minutes
 
 PAGE_SIZES = [5, 10, 20, 50]
+
+
+class DateInput(forms.DateInput):
+    """<input type="date"> takes and shows only ISO dates (YYYY-MM-DD): the localised
+    2026/07/01 shows as blank in browsers, and saving the form then loses the date."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class ClaimForm(forms.Form):
@@ -15,9 +27,14 @@ class ClaimForm(forms.Form):
     name = forms.CharField(label=_("Training name"), max_length=200)
     category = forms.ChoiceField(label=_("Training category"), required=False)
     subject = forms.CharField(label=_("Training subject"), max_length=100, required=False)
-    start = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("End"), widget=forms.DateInput(attrs={"type": "date"}))
-    hours = forms.CharField(label=_("Requested hours"), max_length=20)
+    start = forms.DateField(label=_("Start"), widget=DateInput())
+    end = forms.DateField(label=_("End"), widget=DateInput())
+    # 申请学时 as 小时 + 分, so that 10 minutes (an online course) can be recorded; the pair
+    # becomes cleaned_data["minutes"] through core.minutes.
+    hours = forms.CharField(label=_("Requested hours"), max_length=5, required=False,
+                            widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 5}))
+    mins = forms.CharField(label=_("Minutes"), max_length=5, required=False,
+                           widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 3}))
     organiser = forms.CharField(label=_("Organiser"), max_length=200, required=False)
     contact = forms.CharField(label=_("Contact"), max_length=50, required=False)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
@@ -39,6 +56,19 @@ class ClaimForm(forms.Form):
         year = timezone.localdate().year
         self.fields["year"].choices = [(y, y) for y in range(year, year - 4, -1)]
         self.fields["category"].choices = [("", "—")] + [(c.code, c.name) for c in categories]
+
+    def clean(self):
+        data = super().clean()
+        try:
+            data["minutes"] = hours_minutes_to_minutes(data.get("hours"), data.get("mins"), field="hours")
+        except DomainError as exc:
+            self.add_error("hours", exc.message)
+        return data
+
+    @staticmethod
+    def initial_duration(minutes: int) -> dict:
+        """The 小时 and 分 fields of a stored amount (16h10m → "16", "10")."""
+        return {"hours": str(minutes // 60), "mins": str(minutes % 60)}
 
     def files_to_store(self):
         return [(kind, self.cleaned_data[kind]) for kind in ("notice", "certificate")
@@ -86,8 +116,8 @@ class WindowForm(forms.Form):
     # A context of its own: the orgs catalog translates a bare "Organisation" as its menu name.
     org = forms.TypedChoiceField(label=pgettext_lazy("claims", "Organisation"), coerce=int)
     year = forms.IntegerField(label=_("Claims for the year"), min_value=1990, max_value=2999)
-    opens_on = forms.DateField(label=_("Opens on"), widget=forms.DateInput(attrs={"type": "date"}))
-    closes_on = forms.DateField(label=_("Closes on"), widget=forms.DateInput(attrs={"type": "date"}))
+    opens_on = forms.DateField(label=_("Opens on"), widget=DateInput())
+    closes_on = forms.DateField(label=_("Closes on"), widget=DateInput())
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,6 +13,7 @@
 """
 
 import hashlib
+import re
 from datetime import date
 
 from django.db import transaction
@@ -45,7 +46,7 @@ from claims.models import (
 from claims.queries import claim_settings_of, required_attachments
 from core.audit import audit_record
 from core.errors import DomainError, ErrorCode
-from core.minutes import hours_to_minutes, parse_decimal, parse_int
+from core.minutes import MAX_MINUTES, hours_to_minutes, parse_decimal, parse_int
 from core.workflow import transition
 from ledger.queries import policy_for
 from ledger.services import ledger_credit, ledger_reverse_source
@@ -126,6 +127,18 @@ def _check_year_open(owner: User, year: int) -> None:
                           % {"year": year}, field="year")
 
 
+def _minutes_of(data: dict) -> int:
+    """The claimed amount: `minutes` (whole minutes; forms send their 小时 + 分 pair as
+    this) or `hours` (a decimal such as "1.5"), exactly one of them."""
+    given = [k for k in ("minutes", "hours") if data.get(k) not in (None, "")]
+    if len(given) != 1:
+        raise DomainError(ErrorCode.INVALID, _("Give the hours either as minutes or as hours, not both.")
+                          if given else _("Enter the number of hours."), field="hours")
+    if given == ["minutes"]:
+        return parse_int(data["minutes"], field="minutes", min=1, max=MAX_MINUTES)
+    return hours_to_minutes(data["hours"], field="hours")
+
+
 def _clean(owner: User, kind: str, data: dict) -> dict:
     if kind not in ClaimKind.values:
         raise DomainError(ErrorCode.INVALID, _("Choose the kind of learning."), field="kind")
@@ -151,7 +164,7 @@ def _clean(owner: User, kind: str, data: dict) -> dict:
     if start.year != year or end.year != year:
         raise DomainError(ErrorCode.INVALID, _("Start and end must lie in the claim's year."), field="start")
     out["start"], out["end"] = start, end
-    minutes = hours_to_minutes(data.get("hours"), field="hours")
+    minutes = _minutes_of(data)
     if minutes > ((end - start).days + 1) * 24 * 60:
         raise DomainError(ErrorCode.INVALID, _("More hours than the days between start and end hold."),
                           field="hours")
@@ -231,6 +244,11 @@ def claim_withdraw(*, actor: User, claim_id) -> Claim:
     return claim
 
 
+def _ids(values) -> list[int]:
+    """Row ids from a form or JSON list; anything that is not one matches nothing."""
+    return [int(v) for v in values or [] if re.fullmatch(r"\d{1,18}", str(v), re.ASCII)]
+
+
 def claim_update(*, actor: User, claim_id, data: dict, files=(), remove_attachments=()) -> Claim:
     """Change one's own claim that is not yet decided. A submitted claim is withdrawn to a
     draft by the change (logged as such) and must be submitted again, so a reviewer never
@@ -243,13 +261,17 @@ def claim_update(*, actor: User, claim_id, data: dict, files=(), remove_attachme
                               _("“%(name)s” is %(status)s and can no longer be changed.")
                               % {"name": claim.name, "status": ClaimStatus(claim.status).label})
         fields = _clean(actor, claim.kind, data)
+        removing = list(claim.attachments.filter(pk__in=_ids(remove_attachments)))
+        if (all(getattr(claim, name) == value for name, value in fields.items()) and not removing
+                and not [f for f in files or [] if f is not None]):
+            return claim  # saved unchanged: nothing changes (not even a submitted claim's status)
         _check_year_open(actor, fields["year"])
         before = _snapshot(claim)
         _withdraw(actor, claim, _("withdrawn to be changed"))
         for name, value in fields.items():
             setattr(claim, name, value)
         claim.save()
-        for attachment in claim.attachments.filter(pk__in=[int(i) for i in remove_attachments or []]):
+        for attachment in removing:
             removed.append(attachment.stored_name)
             attachment.delete()
         _add_files(batch, claim, files, actor)

@@ -94,7 +94,7 @@ TAB_LABELS = {ClaimKind.EXTERNAL_TRAINING: gettext_lazy("My external training"),
 
 def _data(form) -> dict:
     return {k: form.cleaned_data.get(k) for k in (
-        "year", "name", "category", "subject", "start", "end", "hours", "organiser", "contact",
+        "year", "name", "category", "subject", "start", "end", "minutes", "organiser", "contact",
         "contact_phone", "location", "cost", "purpose", "content")}
 
 
@@ -189,7 +189,7 @@ def edit(request, pk):
     initial = {k: getattr(claim, k) for k in ("year", "name", "category", "subject", "start", "end",
                                              "organiser", "contact", "contact_phone", "location",
                                              "cost", "purpose", "content")}
-    initial["hours"] = f"{claim.minutes / 60:g}"
+    initial.update(ClaimForm.initial_duration(claim.minutes))
     if request.method == "POST" and request.POST.get("action") == "withdraw":
         try:
             claim_withdraw(actor=request.user, claim_id=claim.pk)

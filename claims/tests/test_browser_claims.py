@@ -78,3 +78,31 @@ def test_claim_submitted_approved_and_counted(browser, live_server, people):
     page.click("[data-testid=inbox-link]")
     assert "审核通过" in page.locator("[data-testid=inbox]").inner_text()
     learner_ctx.close()
+
+
+def test_claim_edit_form_saved_unchanged_in_chromium(browser, live_server, people):
+    """Issue 8, defect 1: Chromium shows the stored dates in the edit form (ISO in
+    <input type="date">), and saving the form unchanged changes nothing."""
+    from datetime import date
+
+    from claims.models import Claim
+    from claims.services import claim_create
+
+    learner, _admin = people
+    claim = claim_create(actor=learner, kind="external_training", data={
+        "year": YEAR, "name": "国际光学工程学会年会", "category": "external_training",
+        "start": date(YEAR, 7, 1), "end": date(YEAR, 7, 3), "minutes": 16 * 60 + 10, "cost": "0.35",
+        "organiser": "SPIE"}, submit=False)
+    before = Claim.objects.filter(pk=claim.pk).values().get()
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, "niaot-zhangsan")
+    page.goto(f"/learning/external/claim/{claim.pk}/")
+    assert page.input_value("input[name=start]") == f"{YEAR}-07-01"
+    assert page.input_value("input[name=end]") == f"{YEAR}-07-03"
+    assert (page.input_value("input[name=hours]"), page.input_value("input[name=mins]")) == ("16", "10")
+    page.click("button[value=save]")
+    page.wait_for_url("**/learning/external/external_training/")
+    after = Claim.objects.filter(pk=claim.pk).values().get()
+    assert after == before
+    context.close()

@@ -49,11 +49,27 @@ def test_mobile_client_submits_with_attachment_and_admin_approves(cast):
 
 def test_mass_assignment_is_ignored(cast):
     learner = bearer(cast.learner)
-    response = learner.post("/api/v1/claims/mine", {**FIELDS, "status": "approved", "minutes": 99999,
+    response = learner.post("/api/v1/claims/mine", {**FIELDS, "status": "approved", "decided_by": cast.colleague.pk,
                                                      "owner": cast.colleague.pk, "owner_id": cast.colleague.pk})
     assert response.status_code == 201
     claim = Claim.objects.get()
     assert claim.status == ClaimStatus.DRAFT and claim.owner == cast.learner and claim.minutes == 480
+    assert claim.decided_by is None
+
+
+def test_minutes_or_hours_exactly_one(cast):
+    """The API takes whole `minutes` (so 10 minutes can be recorded) or `hours`, not both."""
+    learner = bearer(cast.learner)
+    fields = {k: v for k, v in FIELDS.items() if k != "hours"}
+    ten = learner.post("/api/v1/claims/mine", {**fields, "name": "十分钟", "minutes": "10"})
+    assert ten.status_code == 201 and ten.json()["minutes"] == 10
+    assert learner.post("/api/v1/claims/mine", {**fields, "hours": "1.5"}).json()["minutes"] == 90
+    for bad in ({"minutes": "10", "hours": "1"}, {}, {"minutes": "0"}, {"minutes": "-5"},
+                {"minutes": "1e3"}, {"minutes": "9" * 30}, {"minutes": "1.5"}):
+        response = learner.post("/api/v1/claims/mine", {**fields, **bad})
+        assert response.status_code in (400, 422), (bad, response.content)
+        assert response.json()["code"] == "invalid", bad
+    assert Claim.objects.count() == 2
 
 
 @pytest.mark.parametrize("bad, field", [({"hours": "-1"}, "hours"), ({"hours": "Infinity"}, "hours"),
