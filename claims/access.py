@@ -96,6 +96,24 @@ def get_attachment_for(user: User, role: RoleAssignment | None, pk) -> Attachmen
     raise not_found()
 
 
+def find_person_for(role: RoleAssignment, ident: str) -> tuple[User | None, list[User]]:
+    """The person in the role's scope a login name or employee number names, the way the
+    imports resolve people: a login name is unique; an employee number is unique only
+    within an institute, so two or more matches are (None, the candidates) and the caller
+    asks for the login name. Nobody: (None, [])."""
+    ident = (ident or "").strip()
+    if not ident or len(ident) > 150:
+        return None, []
+    people = User.objects.filter(people_scope_q(role)).select_related("institute", "department")
+    by_login = people.filter(login_name=ident.lower()).first()
+    if by_login is not None:
+        return by_login, []
+    matches = list(people.filter(employee_no=ident).order_by("institute__path", "real_name", "pk")[:20])
+    if len(matches) == 1:
+        return matches[0], []
+    return None, matches
+
+
 # --- who reviews whom -----------------------------------------------------------------------
 
 def check_reviewer(role: RoleAssignment | None, actor: User, owner: User) -> None:

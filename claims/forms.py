@@ -106,10 +106,18 @@ class ReviewFilterForm(forms.Form):
 
 
 class OnBehalfForm(ClaimForm):
+    """审核创建. `categories` are optgroups, [(kind label, [(code, name)])]: the kind is
+    chosen on the same form, so every kind's categories are offered."""
+
     person = forms.CharField(label=_("Person (login name or employee number)"), max_length=150)
     kind = forms.ChoiceField(label=_("Kind"), choices=ClaimKind.choices)
 
     field_order = ["person", "kind"]
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "—")] + [(label, list(group)) for label, group in categories
+                                                         if group]
 
 
 class WindowForm(forms.Form):

@@ -68,7 +68,10 @@ def _not_found():
 def kind_available(owner: User, kind: str, year: int) -> bool:
     """Whether the year's policy of the owner's academy has the class of hours this kind
     counts in (the CAST rules, for one, have no self-study class)."""
-    rules = policy_for(owner.institute, year)
+    return _kind_in(policy_for(owner.institute, year), kind)
+
+
+def _kind_in(rules, kind: str) -> bool:
     return KIND_CLASS[ClaimKind(kind)] in {c.code for c in rules.classes}
 
 
@@ -79,8 +82,8 @@ def kinds_for(owner: User, year: int) -> list[str]:
     return [k for k in ClaimKind.values if KIND_CLASS[ClaimKind(k)] in codes]
 
 
-def _check_kind(owner: User, kind: str, year: int) -> None:
-    if not kind_available(owner, kind, year):
+def _check_kind(rules, kind: str, year: int) -> None:
+    if not _kind_in(rules, kind):
         raise DomainError(ErrorCode.INVALID,
                           _("The %(year)d rules of your organisation have no class of hours for "
                             "%(kind)s, so such learning cannot be recorded for that year.")
@@ -90,14 +93,19 @@ def _check_kind(owner: User, kind: str, year: int) -> None:
 def categories_for(owner: User, kind: str, year: int):
     """The policy categories a claim of this kind may take (those counting in the kind's
     class; external training also takes any further class such as 公派留学)."""
-    rules = policy_for(owner.institute, year)
+    return categories_in(policy_for(owner.institute, year), kind)
+
+
+def categories_in(rules, kind: str):
+    """categories_for, from a year's rules already at hand."""
     if kind == ClaimKind.EXTERNAL_TRAINING:
         return [c for c in rules.categories if c.cap_class not in ("online", "self_study")]
     return [c for c in rules.categories if c.cap_class == KIND_CLASS[ClaimKind(kind)]]
 
 
-def cap_class_of(claim: Claim) -> str:
-    for category in categories_for(claim.owner, claim.kind, claim.year):
+def cap_class_of(claim: Claim, rules=None) -> str:
+    rules = rules or policy_for(claim.owner.institute, claim.year)
+    for category in categories_in(rules, claim.kind):
         if category.code == claim.category:
             return category.cap_class
     return KIND_CLASS[ClaimKind(claim.kind)]
@@ -144,7 +152,8 @@ def _clean(owner: User, kind: str, data: dict) -> dict:
         raise DomainError(ErrorCode.INVALID, _("Choose the kind of learning."), field="kind")
     out = {}
     year = parse_int(data.get("year"), field="year", min=1990, max=2999)
-    _check_kind(owner, kind, year)
+    rules = policy_for(owner.institute, year)  # once per claim: the rules of its year
+    _check_kind(rules, kind, year)
     out["year"] = year
     for name, limit in TEXT_LIMITS.items():
         value = data.get(name)
@@ -161,8 +170,13 @@ def _clean(owner: User, kind: str, data: dict) -> dict:
         raise DomainError(ErrorCode.INVALID, _("Enter the end date."), field="end")
     if end < start:
         raise DomainError(ErrorCode.INVALID, _("The end is before the start."), field="end")
-    if start.year != year or end.year != year:
-        raise DomainError(ErrorCode.INVALID, _("Start and end must lie in the claim's year."), field="start")
+    # A claim may cross a year end (its hours are spread over its months like any credit);
+    # its year, for listing and windows, is the start's. Where the rules let the learner
+    # choose the year (CAST), the year is theirs and the hours count in it (_credit_period).
+    if start.year != year and not getattr(rules, "claim_year_chosen", False):
+        raise DomainError(ErrorCode.INVALID, _("The start must lie in the claim's year."), field="start")
+    if (end - start).days > 366:
+        raise DomainError(ErrorCode.INVALID, _("A claim spans at most a year."), field="end")
     out["start"], out["end"] = start, end
     minutes = _minutes_of(data)
     if minutes > ((end - start).days + 1) * 24 * 60:
@@ -170,7 +184,7 @@ def _clean(owner: User, kind: str, data: dict) -> dict:
                           field="hours")
     out["minutes"] = minutes
     category = str(data.get("category") or "").strip()
-    allowed = {c.code for c in categories_for(owner, kind, year)}
+    allowed = {c.code for c in categories_in(rules, kind)}
     if category and category not in allowed:
         raise DomainError(ErrorCode.INVALID, _("Choose one of the categories."), field="category")
     if not category and allowed and kind == ClaimKind.EXTERNAL_TRAINING:
@@ -324,7 +338,7 @@ def _check_attachments(claim: Claim) -> None:
 
 def _submit(actor, claim):
     # The policy may have changed since the draft was saved.
-    _check_kind(claim.owner, claim.kind, claim.year)
+    _check_kind(policy_for(claim.owner.institute, claim.year), claim.kind, claim.year)
     _check_attachments(claim)
     transition(claim, "submit", actor=actor)
     notify(recipients=reviewers_of(claim.owner), kind="claim.submitted",
@@ -348,8 +362,10 @@ def claim_submit(*, actor: User, claim_id) -> Claim:
 def _approve(actor, claim: Claim) -> Claim:
     """Approve the locked claim (its reviewer already checked) and credit its hours."""
     transition(claim, "approve", actor=actor)
-    ledger_credit(person=claim.owner, cap_class=cap_class_of(claim), minutes=claim.minutes,
-                  start=claim.start, end=claim.end, category=claim.category, source_kind="claim",
+    rules = policy_for(claim.owner.institute, claim.year)
+    start, end = _credit_period(claim, rules)
+    ledger_credit(person=claim.owner, cap_class=cap_class_of(claim, rules), minutes=claim.minutes,
+                  start=start, end=end, category=claim.category, source_kind="claim",
                   source_id=claim.pk, source_label=claim.name, actor=actor,
                   details={"place": claim.location, "organiser": claim.organiser,
                            "start": claim.start.isoformat(), "end": claim.end.isoformat()})
@@ -357,6 +373,17 @@ def _approve(actor, claim: Claim) -> Claim:
            title=_("Your external learning “%(name)s” was approved") % {"name": claim.name},
            url=reverse("claims:mine", args=[claim.kind]))
     return claim
+
+
+def _credit_period(claim: Claim, rules) -> tuple[date, date]:
+    """The dates the ledger spreads the hours over: the claim's own (a claim across a
+    year end gives each year its months' share), or, where the rules let the learner
+    choose the year, the part of them inside the chosen year (the nearest day of it when
+    none is), so that all hours count in that year."""
+    if not getattr(rules, "claim_year_chosen", False):
+        return claim.start, claim.end
+    first, last = date(claim.year, 1, 1), date(claim.year, 12, 31)
+    return min(max(claim.start, first), last), min(max(claim.end, first), last)
 
 
 def claim_approve(*, actor: User, role, claim_id) -> Claim:

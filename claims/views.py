@@ -13,10 +13,10 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.access import admin_required
 from accounts.models import Role
-from accounts.queries import people_in_scope
 from claims import files as claim_files
 from claims.access import (
     REVIEWER_ROLES,
+    find_person_for,
     get_attachment_for,
     get_claim_for,
     get_own_claim,
@@ -48,6 +48,7 @@ from claims.queries import (
 )
 from claims.services import (
     categories_for,
+    categories_in,
     claim_approve,
     claim_create,
     claim_create_on_behalf,
@@ -66,6 +67,7 @@ from claims.services import (
 from core.artifacts import artifact_store
 from core.errors import DomainError
 from core.xlsx import write_xlsx, xlsx_response
+from ledger.queries import policy_for
 from orgs.models import OrgKind
 from orgs.queries import departments_in_scope, units_in_scope
 
@@ -300,17 +302,23 @@ def review_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def on_behalf(request):
     role = request.admin_role
-    form = OnBehalfForm(request.POST or None, request.FILES or None)
+    year = timezone.localdate().year
+    # Every kind's categories, grouped by kind, from the rules of the admin's organisation;
+    # the chosen person's own rules decide on submission (claims.services._clean).
+    form = OnBehalfForm(request.POST or None, request.FILES or None,
+                        categories=_categories_by_kind(role.org.institute or role.org, year))
     if request.method == "POST":
-        ident = (request.POST.get("person") or "").strip()
-        person = (people_in_scope(role).filter(login_name=ident.lower()).first()
-                  or people_in_scope(role).filter(employee_no=ident).first()) if ident else None
-        kind = request.POST.get("kind") if request.POST.get("kind") in ClaimKind.values else ClaimKind.EXTERNAL_TRAINING
-        if person is not None:
+        person, candidates = find_person_for(role, request.POST.get("person", ""))
+        kind = request.POST.get("kind")
+        if person is not None and kind in ClaimKind.values:
             form = OnBehalfForm(request.POST, request.FILES,
-                                categories=categories_for(person, kind, timezone.localdate().year))
+                                categories=_categories_by_kind(person.institute, year))
         if form.is_valid():
-            if person is None:
+            if candidates:
+                form.add_error("person", _("Several people have this employee number; give the login "
+                                           "name of one of them: %(people)s")
+                               % {"people": "; ".join(_candidate(p) for p in candidates)})
+            elif person is None:
                 form.add_error("person", _("No such person in your scope."))
             else:
                 try:
@@ -322,6 +330,21 @@ def on_behalf(request):
                     messages.success(request, _("Recorded and approved."))
                     return redirect("claims:review")
     return render(request, "claims/on_behalf.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _candidate(person) -> str:
+    """One of several people sharing an employee number, as the admin tells them apart."""
+    unit = " / ".join(u.name for u in (person.institute, person.department) if u is not None)
+    return f"{person.real_name} ({unit}; {person.login_name})"
+
+
+def _categories_by_kind(org, year: int) -> list:
+    """[(kind label, [(code, name)])]: every kind's category choices, as optgroups."""
+    if org is None:
+        return []
+    rules = policy_for(org, year)
+    return [(ClaimKind(kind).label, [(c.code, c.name) for c in categories_in(rules, kind)])
+            for kind in ClaimKind.values]
 
 
 @admin_required(*REVIEWERS)

@@ -508,3 +508,44 @@ def test_import_refuses_kinds_and_years_the_rules_do_not_allow(cast):
                            upload=upload(workbook_bytes(COLUMNS, rows)))
     assert [(r, c) for r, c, _m in result.errors] == [(2, "类型"), (3, "年度")]
     assert not Claim.objects.exists()
+
+
+def _ledger_by_year(person) -> dict[int, int]:
+    from django.db.models import Sum
+
+    return dict(LedgerEntry.objects.filter(person=person).values_list("year").annotate(m=Sum("minutes")))
+
+
+def test_claim_across_a_year_end_spreads_over_its_months(cast):
+    """Issue 8, defect 11: 10 h of external training 12-20 → 01-10 give 5 h to each year;
+    the claim's year (listing, windows) is its start's."""
+    claim = claim_create_on_behalf(
+        actor=cast.institute_admin, role=role(cast.institute_admin), owner=cast.learner,
+        kind="external_training",
+        data=claim_data(year=YEAR - 1, start=date(YEAR - 1, 12, 20), end=date(YEAR, 1, 10), hours="10"))
+    assert claim.status == ClaimStatus.APPROVED and claim.year == YEAR - 1
+    assert _ledger_by_year(cast.learner) == {YEAR - 1: 300, YEAR: 300}
+    # The start must lie in the claim's year (the end may not come first, either).
+    with pytest.raises(DomainError) as exc:
+        claim_create(actor=cast.learner, kind="external_training",
+                     data=claim_data(year=YEAR, start=date(YEAR - 1, 12, 20), end=date(YEAR, 1, 10)))
+    assert exc.value.field == "start"
+
+
+def test_claim_year_chosen_counts_all_hours_in_the_chosen_year(cast):
+    """Where the rules let the learner choose the 年份 (CAST, seed 003), a claim across a
+    year end counts wholly in the chosen year."""
+    from ledger.models import Policy
+    from ledger.services import policy_seed_cas
+
+    for year in (YEAR - 1, YEAR):
+        policy_seed_cas(cast.academy, year)
+    Policy.objects.filter(org=cast.academy).update(claim_year_chosen=True)
+    claim = claim_create_on_behalf(
+        actor=cast.institute_admin, role=role(cast.institute_admin), owner=cast.learner,
+        kind="external_training",
+        data=claim_data(year=YEAR, start=date(YEAR - 1, 12, 20), end=date(YEAR, 1, 10), hours="10"))
+    assert claim.year == YEAR and (claim.start, claim.end) == (date(YEAR - 1, 12, 20), date(YEAR, 1, 10))
+    assert _ledger_by_year(cast.learner) == {YEAR: 600}
+    entry = LedgerEntry.objects.get(person=cast.learner)
+    assert entry.details["start"] == f"{YEAR - 1}-12-20"  # the record keeps the real dates

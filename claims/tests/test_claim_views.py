@@ -334,3 +334,46 @@ def test_import_page_template_and_row_errors(cast, client):
     ok = client.post("/manage/claims/import/", {"file": upload(workbook_bytes(COLUMNS, [good]), "c.xlsx")})
     assert 'data-testid="import-counts"' in ok.content.decode()
     assert Claim.objects.get().status == ClaimStatus.APPROVED
+
+
+def test_on_behalf_resolves_shared_employee_numbers_like_the_import(cast, client):
+    """Employee numbers are unique only per institute: the academy admin naming one that
+    two institutes use gets a form error naming both; the login name picks one."""
+    from accounts.tests.factories import make_user
+
+    here = make_user(login_name="niaot-qianba", real_name="钱八", institute=cast.niaot,
+                     department=cast.dept_b, employee_no="X777")
+    there = make_user(login_name="imr-zhoujiu", real_name="周九", institute=cast.imr,
+                      department=cast.imr_dept, employee_no="X777")
+    enter_admin(client, cast.academy_admin)
+    response = client.post("/manage/claims/new/", {**FORM, "person": "X777", "kind": "external_training"})
+    html = response.content.decode()
+    assert response.status_code == 400 and not Claim.objects.exists()
+    for text in ("钱八", "南京天文光学技术研究所", "机械部", "周九", "金属研究所", "材料部"):
+        assert text in html, text
+    response = client.post("/manage/claims/new/", {**FORM, "person": "imr-zhoujiu", "kind": "external_training"})
+    assert response.status_code == 302
+    assert Claim.objects.get().owner == there
+    # Inside one institute the number is unique: its admin records by number.
+    client.logout()
+    enter_admin(client, cast.institute_admin)
+    response = client.post("/manage/claims/new/", {**FORM, "person": "X777", "kind": "external_training",
+                                                   "name": "所内"})
+    assert response.status_code == 302 and Claim.objects.get(name="所内").owner == here
+
+
+@pytest.mark.parametrize("kind, category", [("external_training", "conference"), ("online", "online_platform")])
+def test_on_behalf_offers_and_takes_the_kinds_categories(cast, client, kind, category):
+    """外部培训 and 网络学时 on behalf: the page lists every kind's categories (it was empty)."""
+    enter_admin(client, cast.institute_admin)
+    page = client.get("/manage/claims/new/").content.decode()
+    assert f'<option value="{category}"' in page
+    response = client.post("/manage/claims/new/", {**FORM, "person": "N001", "kind": kind, "category": category})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    claim = Claim.objects.get()
+    assert (claim.kind, claim.category, claim.status) == (kind, category, ClaimStatus.APPROVED)
+    # A category of another kind is refused for this one.
+    other = "online_platform" if kind == "external_training" else "conference"
+    response = client.post("/manage/claims/new/", {**FORM, "person": "N001", "kind": kind, "category": other,
+                                                   "name": "另一个"})
+    assert response.status_code == 400 and Claim.objects.count() == 1
