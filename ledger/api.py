@@ -3,19 +3,17 @@
 import re
 from datetime import date
 
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from accounts.access import get_person_for
 from accounts.api_auth import admin_auth
 from core.api_schemas import ErrorOut, PageIn, paginate
 from core.errors import DomainError, ErrorCode
 from core.minutes import HOURS_PATTERN, MAX_MINUTES, hours_to_minutes
-from ledger.models import LedgerEntry
+from ledger.access import get_person_for, get_posting_of_entry
 from ledger.queries import archive_for, entries_for, policy_for
-from ledger.services import ledger_admin_credit, ledger_admin_reverse
+from ledger.services import ledger_admin_credit, ledger_admin_reverse_posting
 
 router = Router(tags=["ledger"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
@@ -162,6 +160,12 @@ class ReverseIn(Schema):
     reason: str = Field(..., min_length=1, max_length=500)
 
 
+class PostingReverseIn(ReverseIn):
+    person_id: int = Field(..., ge=1, le=2**31)
+    source_kind: str = Field(..., max_length=16)
+    source_id: str = Field(..., min_length=1, max_length=64)
+
+
 def _archive(person, filters: RangeIn) -> dict:
     start, end = parse_range(filters.start, filters.end)
     a = archive_for(person, start, end)
@@ -249,11 +253,23 @@ def credit(request, payload: CreditIn):
     return Status(201, entries)
 
 
-@router.post("/entries/{entry_id}/reverse", response={201: EntryOut, **ERRORS}, auth=admin_auth,
-             url_name="entries_reverse")
+@router.post("/entries/{entry_id}/reverse", response={201: list[EntryOut], **ERRORS},
+             auth=admin_auth, url_name="entries_reverse")
 def reverse(request, entry_id: int, payload: ReverseIn):
-    """冲销: write the reversing entry of one entry (audited, with a reason)."""
-    entry = get_object_or_404(LedgerEntry, pk=entry_id)
-    get_person_for(request.admin_role, entry.person_id)
-    return Status(201, ledger_admin_reverse(actor=request.auth_user, role=request.admin_role,
-                                            entry=entry, reason=payload.reason))
+    """冲销: reverse the whole posting this entry belongs to (every month of its source),
+    audited, with a reason; answers with the reversing entries. Already reversed: 409."""
+    posting = get_posting_of_entry(request.admin_role, entry_id)
+    return Status(201, ledger_admin_reverse_posting(
+        actor=request.auth_user, role=request.admin_role, person=posting.person,
+        source_kind=posting.source_kind, source_id=posting.source_id, reason=payload.reason))
+
+
+@router.post("/postings/reverse", response={201: list[EntryOut], **ERRORS}, auth=admin_auth,
+             url_name="postings_reverse")
+def reverse_posting(request, payload: PostingReverseIn):
+    """冲销 of a posting named by its source, as the archive lists it (`source_kind`,
+    `source_id` of a person's source row)."""
+    person = get_person_for(request.admin_role, payload.person_id)
+    return Status(201, ledger_admin_reverse_posting(
+        actor=request.auth_user, role=request.admin_role, person=person,
+        source_kind=payload.source_kind, source_id=payload.source_id, reason=payload.reason))

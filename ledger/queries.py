@@ -276,6 +276,7 @@ class SourceRow:
     by_class: dict = field(default_factory=dict)
     first: Month | None = None
     last: Month | None = None
+    entry_id: int | None = None  # one entry of the posting: where 冲销 starts
 
 
 @dataclass
@@ -331,7 +332,7 @@ def archive_for(person, start: Month, end: Month) -> Archive:
         if row is None:
             row = sources[key] = SourceRow(e.source_kind, e.source_id, e.source_label, e.category,
                                            rules[e.year].category_name(e.category) if e.category else "",
-                                           e.details or {})
+                                           e.details or {}, entry_id=e.pk)
         row.minutes += e.minutes
         row.by_class[e.cap_class] = row.by_class.get(e.cap_class, 0) + e.minutes
         ym = (e.year, e.month)

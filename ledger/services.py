@@ -16,11 +16,11 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
-from accounts.queries import people_in_scope
+from accounts.models import User
 from core.audit import audit_record
 from core.errors import DomainError, ErrorCode
 from core.minutes import MAX_MINUTES
+from ledger.access import check_ledger_admin, check_policy_admin, posting_of
 from ledger.models import (
     BackboneBasis,
     CapClass,
@@ -79,10 +79,13 @@ def _academy(org):
     return org.root if org.root_id else org
 
 
-def policy_seed(*, actor, org, year: int, ruleset: str = "cas") -> Policy:
+def policy_seed(*, actor, org, year: int, ruleset: str = "cas", role=None) -> Policy:
     """Create the year's policy of the academy from a shipped rule set, or from the
-    academy's previous year when there is one. Idempotent."""
+    academy's previous year when there is one. Idempotent. With a `role` (pages, API)
+    only an admin of that academy may; without one it is the system (seeding, tests)."""
     academy = _academy(org)
+    if role is not None:
+        check_policy_admin(role, Policy(org=academy, year=year))
     existing = Policy.objects.filter(org=academy, year=year).first()
     if existing:
         return existing
@@ -134,10 +137,7 @@ def _copy_policy(actor, source: Policy, year: int) -> Policy:
 
 
 def _check_policy_admin(role, policy: Policy) -> None:
-    if role is None or role.role != Role.ACADEMY_ADMIN or role.org_id != policy.org_id:
-        if role is not None and policy.org.path.startswith(role.org.path):
-            raise DomainError(ErrorCode.FORBIDDEN, _("Only the academy's administrators edit the policy."))
-        raise DomainError(ErrorCode.NOT_FOUND, _("Not found."))
+    check_policy_admin(role, policy)
     if policy.locked_at is not None:
         raise DomainError(ErrorCode.LOCKED,
                           _("The %(year)d policy is locked: the backbone report of that year is final.")
@@ -409,24 +409,49 @@ def ledger_reverse_entry(*, entry: LedgerEntry, actor, reason: str) -> LedgerEnt
         return LedgerEntry.objects.get(idempotency_key=key)
 
 
+def _reverse_posting(*, person: User, source_kind: str, source_id, actor, reason: str
+                     ) -> list[LedgerEntry]:
+    # The person's row is locked so that two reversals of one posting (a double click, a
+    # retried request, a claim revoked while an admin reverses it) write one set.
+    User.objects.select_for_update().filter(pk=person.pk).first()
+    posting = posting_of(person, source_kind, source_id)
+    live = posting.live if posting is not None else []
+    if not live:
+        return []
+    actor = actor if getattr(actor, "pk", None) else None
+    reversals = []
+    for entry in live:
+        reversals.append(LedgerEntry.objects.create(
+            person_id=entry.person_id, year=entry.year, month=entry.month,
+            cap_class=entry.cap_class, category=entry.category, minutes=-entry.minutes,
+            source_kind=entry.source_kind, source_id=entry.source_id,
+            source_label=entry.source_label, details=entry.details, credited_by=actor,
+            reverses=entry, idempotency_key=f"reverse:{entry.pk}", note=reason[:2000]))
+        _add_total(entry.person_id, entry.year, entry.month, entry.cap_class, -entry.minutes)
+    person = User.objects.select_related("institute", "department").get(pk=person.pk)
+    audit_record(actor=actor, action="ledger.posting_reversed", obj=person,
+                 org=person.department or person.institute,
+                 before={"source": f"{source_kind}:{source_id}",
+                         "minutes": sum(e.minutes for e in live),
+                         "months": [f"{e.year}-{e.month:02d}" for e in live],
+                         "entries": [e.pk for e in live]},
+                 after={"reversals": [r.pk for r in reversals]}, note=reason)
+    return reversals
+
+
 def ledger_reverse_source(*, person: User, source_kind: str, source_id, actor,
                           reason: str) -> list[LedgerEntry]:
-    """Reverse every not yet reversed posting of that source for that person."""
+    """Reverse the whole posting of that source for that person: every month not yet
+    reversed, in one transaction, with one audit row. Nothing left to reverse: []."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(ErrorCode.INVALID, _("Give a reason."), field="reason")
     with transaction.atomic():
-        entries = LedgerEntry.objects.filter(person=person, source_kind=source_kind,
-                                             source_id=str(source_id), reverses__isnull=True,
-                                             reversed_by__isnull=True)
-        return [ledger_reverse_entry(entry=e, actor=actor, reason=reason) for e in entries]
+        return _reverse_posting(person=person, source_kind=source_kind, source_id=source_id,
+                                actor=actor, reason=reason)
 
 
 # --- administrators' tools ---------------------------------------------------------------
-
-
-def _check_in_scope(role, person: User) -> None:
-    if role is None or not people_in_scope(role).filter(pk=person.pk).exists():
-        raise DomainError(ErrorCode.NOT_FOUND, _("Not found."))
-    if role.role == Role.CLASS_ADMIN:
-        raise DomainError(ErrorCode.FORBIDDEN, _("Your role cannot do this."))
 
 
 REQUEST_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
@@ -454,7 +479,7 @@ def ledger_admin_credit(*, actor, role, person: User, cap_class: str, minutes: i
     client's) is the posting's source id: the same key with the same payload credits
     once and answers with the first posting; the same key with another payload (another
     person, class, amount, dates, reason…) is a CONFLICT and credits nothing."""
-    _check_in_scope(role, person)
+    check_ledger_admin(role, person)
     reason = (reason or "").strip()
     source_note = (source_note or "").strip()
     category = category or ""
@@ -489,7 +514,20 @@ def ledger_admin_credit(*, actor, role, person: User, cap_class: str, minutes: i
                              details=details)
 
 
-def ledger_admin_reverse(*, actor, role, entry: LedgerEntry, reason: str) -> LedgerEntry:
-    person = User.objects.get(pk=entry.person_id)
-    _check_in_scope(role, person)
-    return ledger_reverse_entry(entry=entry, actor=actor, reason=reason)
+def ledger_admin_reverse_posting(*, actor, role, person: User, source_kind: str, source_id,
+                                 reason: str) -> list[LedgerEntry]:
+    """冲销 by an administrator: the whole posting (every month of one source) of a person
+    in scope, as one action. A posting already reversed is a CONFLICT, a missing one
+    NOT_FOUND; a credit spread over months is never left half reversed."""
+    check_ledger_admin(role, person)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(ErrorCode.INVALID, _("Give a reason."), field="reason")
+    with transaction.atomic():
+        reversals = _reverse_posting(person=person, source_kind=source_kind, source_id=source_id,
+                                     actor=actor, reason=reason)
+        if not reversals:
+            if posting_of(person, source_kind, source_id) is None:
+                raise DomainError(ErrorCode.NOT_FOUND, _("Not found."))
+            raise DomainError(ErrorCode.CONFLICT, _("This record has already been reversed."))
+        return reversals

@@ -4,15 +4,22 @@ archive with 补录 and 冲销; the academy's yearly rules."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import admin_required, get_person_for
+from accounts.access import admin_required
 from accounts.models import Role
 from core.errors import DomainError
+from core.minutes import format_minutes
+from ledger.access import (
+    LEDGER_ADMIN_ROLES,
+    get_person_for,
+    get_policy_for,
+    get_posting_of_entry,
+)
 from ledger.forms import (
     CapClassForm,
     CategoryForm,
@@ -21,18 +28,18 @@ from ledger.forms import (
     PolicyForm,
     ReverseForm,
 )
-from ledger.models import LedgerEntry, Policy, SourceKind
+from ledger.models import SourceKind
 from ledger.queries import archive_for, entries_for, policy_for
 from ledger.services import (
     cap_class_upsert,
     category_upsert,
     ledger_admin_credit,
-    ledger_admin_reverse,
+    ledger_admin_reverse_posting,
     policy_seed,
     policy_update,
 )
 
-STAFF_ADMINS = (Role.DEPARTMENT_ADMIN, Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN)
+STAFF_ADMINS = LEDGER_ADMIN_ROLES
 
 
 def _range(request):
@@ -174,22 +181,30 @@ def person_credit(request, pk):
 
 
 @admin_required(*STAFF_ADMINS)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def entry_reverse(request, pk, entry_pk):
+    """冲销 of the whole posting an entry belongs to (every month of its source), after a
+    confirmation page naming the person and the hours."""
     person = get_person_for(request.admin_role, pk)
-    entry = get_object_or_404(LedgerEntry, pk=entry_pk, person=person)
-    form = ReverseForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give a reason for the reversal."))
-    else:
+    posting = get_posting_of_entry(request.admin_role, entry_pk, person=person)
+    form = ReverseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
-            ledger_admin_reverse(actor=request.user, role=request.admin_role, entry=entry,
-                                 reason=form.cleaned_data["reason"])
+            reversals = ledger_admin_reverse_posting(
+                actor=request.user, role=request.admin_role, person=person,
+                source_kind=posting.source_kind, source_id=posting.source_id,
+                reason=form.cleaned_data["reason"])
         except DomainError as exc:
-            messages.error(request, exc.message)
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, _("The entry was reversed."))
-    return redirect("ledger:person_archive", pk=person.pk)
+            messages.success(request, _("Reversed %(hours)s of %(name)s.") % {
+                "hours": format_minutes(-sum(r.minutes for r in reversals)),
+                "name": person.real_name})
+            return redirect("ledger:person_archive", pk=person.pk)
+    rules = policy_for(person.institute, posting.entries[-1].year)
+    return render(request, "ledger/reverse_confirm.html", {
+        "person": person, "posting": posting, "form": form, "rules": rules},
+        status=400 if request.method == "POST" else 200)
 
 
 # --- the academy's yearly rules ------------------------------------------------------------
@@ -205,9 +220,9 @@ def policy_view(request, year):
     if not 1900 <= year <= 2999:
         raise Http404
     role = request.admin_role
-    policy = Policy.objects.filter(org=role.org, year=year).first()
+    policy = get_policy_for(role, year)
     if request.method == "POST" and request.POST.get("action") == "create":
-        policy_seed(actor=request.user, org=role.org, year=year,
+        policy_seed(actor=request.user, role=role, org=role.org, year=year,
                     ruleset="cast" if request.POST.get("ruleset") == "cast" else "cas")
         return redirect("ledger:policy", year=year)
     forms = {}

@@ -12,7 +12,7 @@ from ledger.models import LedgerEntry, LedgerTotal
 from ledger.queries import archive_for, entries_for, totals_by_person, year_progress
 from ledger.services import (
     ledger_admin_credit,
-    ledger_admin_reverse,
+    ledger_admin_reverse_posting,
     ledger_credit,
     ledger_reverse_entry,
     ledger_reverse_source,
@@ -190,18 +190,20 @@ def test_admin_credit_and_reverse_in_scope_only(cast):
                             cap_class="offline", minutes=90, start=date(2026, 5, 1), reason="x")
     assert exc.value.code == ErrorCode.NOT_FOUND
     with pytest.raises(DomainError) as exc:
-        ledger_admin_reverse(actor=cast.outsider_admin, role=outsider, entry=entries[0], reason="x")
+        ledger_admin_reverse_posting(actor=cast.outsider_admin, role=outsider, person=cast.learner,
+                                     source_kind="admin", source_id=entries[0].source_id, reason="x")
     assert exc.value.code == ErrorCode.NOT_FOUND
     with pytest.raises(DomainError) as exc:
         ledger_admin_credit(actor=cast.institute_admin, role=role, person=cast.learner,
                             cap_class="offline", minutes=90, start=date(2026, 5, 1), reason=" ")
     assert exc.value.field == "reason"
-    ledger_admin_reverse(actor=cast.institute_admin, role=role, entry=entries[0], reason="录错")
+    ledger_admin_reverse_posting(actor=cast.institute_admin, role=role, person=cast.learner,
+                                 source_kind="admin", source_id=entries[0].source_id, reason="录错")
     assert year_progress(cast.learner, 2026).total_minutes == 0
     from core.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="ledger.credited").count() == 1
-    assert AuditEvent.objects.filter(action="ledger.reversed").count() == 1
+    assert AuditEvent.objects.filter(action="ledger.posting_reversed").count() == 1
 
 
 def test_drill_down_lists_the_entries(cast):

@@ -152,7 +152,7 @@ def test_admin_credit_and_reverse_pages(cast, client):
     assert entry.minutes == 240 and entry.credited_by == cast.institute_admin
     response = client.post(f"/manage/staff/{cast.learner.pk}/archive/entries/{entry.pk}/reverse/",
                            {"reason": ""})
-    assert response.status_code == 302 and LedgerEntry.objects.count() == 1
+    assert response.status_code == 400 and LedgerEntry.objects.count() == 1
     client.post(f"/manage/staff/{cast.learner.pk}/archive/entries/{entry.pk}/reverse/", {"reason": "录错"})
     assert LedgerEntry.objects.filter(reverses=entry).exists()
 
