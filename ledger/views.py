@@ -40,6 +40,9 @@ from ledger.services import (
 )
 
 STAFF_ADMINS = LEDGER_ADMIN_ROLES
+# PolicyForm field → Policy field, where the form shows hours of a minutes field.
+_POLICY_FIELD = {"annual_target_hours": "annual_target_minutes",
+                 "backbone_single_min_hours": "backbone_single_min_minutes"}
 
 
 def _range(request):
@@ -245,14 +248,18 @@ def policy_view(request, year):
             data = form.cleaned_data
             try:
                 if action == "policy":
+                    # Only what the admin changed: a target of 100 h 30 min shown as 100 h
+                    # must not become 100 h when the form is saved as it came.
+                    values = {"annual_target_minutes": data["annual_target_hours"] * 60,
+                              "backbone_single_min_minutes": data["backbone_single_min_hours"] * 60,
+                              "backbone_ratio_permille": data["backbone_ratio_permille"],
+                              "backbone_basis": data["backbone_basis"],
+                              "chapter_threshold_percent": data["chapter_threshold_percent"],
+                              "heartbeat_seconds": data["heartbeat_seconds"],
+                              "claim_year_chosen": data["claim_year_chosen"]}
+                    fields = {_POLICY_FIELD.get(name, name) for name in form.changed_data}
                     policy_update(actor=request.user, role=role, policy=policy,
-                                  annual_target_minutes=data["annual_target_hours"] * 60,
-                                  backbone_single_min_minutes=data["backbone_single_min_hours"] * 60,
-                                  backbone_ratio_permille=data["backbone_ratio_permille"],
-                                  backbone_basis=data["backbone_basis"],
-                                  chapter_threshold_percent=data["chapter_threshold_percent"],
-                                  heartbeat_seconds=data["heartbeat_seconds"],
-                                  claim_year_chosen=data["claim_year_chosen"])
+                                  **{k: v for k, v in values.items() if k in fields})
                 elif action == "class":
                     cap = data["cap_hours"]
                     cap_class_upsert(actor=request.user, role=role, policy=policy, code=data["code"],
