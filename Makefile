@@ -48,9 +48,12 @@ seed: install var messages
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py seed_demo
 
+# The django-tasks worker (large imports) runs beside the server and stops with it.
 demo: seed
 	@$(BIN)/python manage.py demo_logins
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@$(BIN)/python manage.py db_worker --no-reload --no-startup-delay -v 0 & worker=$$!; \
+	 trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 lint: install
 	$(BIN)/ruff check .

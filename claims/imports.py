@@ -2,16 +2,20 @@
 errors by row and column, nothing written unless the whole file is valid, and the same
 file twice adds nothing (each row has a natural key)."""
 
+import io
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.queries import people_in_scope
+from accounts.staff_import import job_role
 from claims.models import Claim, ClaimKind
 from claims.services import _clean, categories_for, claim_create_on_behalf, import_key_for
 from core.errors import DomainError
+from core.jobs import JobOutcome, job_runner
 from core.minutes import parse_int
+from core.models import JobKind
 from core.xlsx import parse_date, read_sheet
 
 COLUMNS = ["员工编号", "登录名", "姓名", "类型", "年度", "培训名称", "培训类别", "开始时间", "结束时间",
@@ -63,13 +67,35 @@ def _person(role, values):
     return person, None
 
 
-def claims_import(*, actor, role, upload) -> ImportResult:
-    sheet = read_sheet(upload, required=REQUIRED, optional=[c for c in COLUMNS if c not in REQUIRED])
+def _read(upload):
+    return read_sheet(upload, required=REQUIRED, optional=[c for c in COLUMNS if c not in REQUIRED])
+
+
+def count_rows(upload) -> int:
+    """The data rows of a claims file (the file's own errors raised as for the import);
+    the upload is rewound for the import itself."""
+    rows = len(_read(upload).rows)
+    upload.seek(0)
+    return rows
+
+
+@job_runner(JobKind.CLAIMS_IMPORT)
+def claims_import_job(job, data: bytes, progress) -> JobOutcome:
+    """The worker's side of a large claims import (core/jobs.py)."""
+    result = claims_import(actor=job.owner, role=job_role(job), upload=io.BytesIO(data), progress=progress)
+    return JobOutcome(summary={"created": result.created, "unchanged": result.unchanged}, errors=result.errors)
+
+
+def claims_import(*, actor, role, upload, progress=None) -> ImportResult:
+    """All rows or none. `progress(rows_done)`, if given, is called after every row."""
+    sheet = _read(upload)
     result = ImportResult()
     seen = {}
     try:
         with transaction.atomic():
-            for row, values in sheet.rows:
+            for done, (row, values) in enumerate(sheet.rows, start=1):
+                if progress is not None:
+                    progress(done)
                 person, problem = _person(role, values)
                 if problem:
                     result.errors.append((row, *problem))

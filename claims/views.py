@@ -31,7 +31,7 @@ from claims.forms import (
     ReviewFilterForm,
     WindowForm,
 )
-from claims.imports import COLUMNS, EXAMPLE, claims_import
+from claims.imports import COLUMNS, EXAMPLE, claims_import, claims_import_job, count_rows
 from claims.models import (
     AttachmentKind,
     Claim,
@@ -66,6 +66,8 @@ from claims.services import (
 )
 from core.artifacts import artifact_store
 from core.errors import DomainError
+from core.jobs import inline_rows, job_start
+from core.models import JobKind
 from core.xlsx import write_xlsx, xlsx_response
 from ledger.queries import policy_for
 from orgs.models import OrgKind
@@ -358,8 +360,15 @@ def import_view(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     ctx = {"form": form, "columns": COLUMNS}
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
         try:
-            result = claims_import(actor=request.user, role=request.admin_role, upload=form.cleaned_data["file"])
+            rows = count_rows(upload)
+            if rows > inline_rows():  # too long for a request: the worker runs it
+                job = job_start(actor=request.user, kind=JobKind.CLAIMS_IMPORT, data=upload.read(),
+                                rows_total=rows, runner=claims_import_job,
+                                params={"role_id": request.admin_role.pk})
+                return redirect("accounts:job", pk=job.pk)
+            result = claims_import(actor=request.user, role=request.admin_role, upload=upload)
         except DomainError as exc:
             _show(form, exc)
         else:

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
@@ -32,3 +33,50 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+
+
+class JobKind(models.TextChoices):
+    STAFF_IMPORT = "staff_import", _("Staff import")  # 人员导入
+    CLAIMS_IMPORT = "claims_import", _("Claims import")  # 外部学习导入
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")  # enqueued, no worker has taken it yet
+    RUNNING = "running", _("Running")  # a worker is on it; rows_done moves
+    DONE = "done", _("Done")  # finished and written
+    FAILED = "failed", _("Failed")  # nothing written; summary says why, error_file has the rows
+
+
+class Job(models.Model):
+    """A long piece of work run by the django-tasks worker (core/jobs.py), with its
+    progress for the page that polls it. Seen only by its owner (404 for anybody else).
+    Files live in the default storage under the keys kept here."""
+
+    kind = models.CharField(max_length=24, choices=JobKind.choices)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    params = models.JSONField(default=dict, blank=True)  # what the runner needs (role, institute)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)  # counts, or {"message": …} on failure
+    input_file = models.CharField(max_length=200, blank=True)  # the upload, removed when done
+    error_file = models.CharField(max_length=200, blank=True)  # rows with errors (xlsx)
+    result_file = models.CharField(max_length=200, blank=True)  # e.g. initial passwords (xlsx)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk} {self.status}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.finished:
+            return 100
+        return min(99, self.rows_done * 100 // self.rows_total) if self.rows_total else 0

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,9 +25,19 @@ from accounts.services import (
     role_grant,
     role_revoke,
 )
-from accounts.staff_import import COLUMNS, TEMPLATE_EXAMPLE, staff_import
+from accounts.staff_import import (
+    COLUMNS,
+    RESULT_HEADERS,
+    TEMPLATE_EXAMPLE,
+    count_rows,
+    result_rows,
+    staff_import,
+    staff_import_job,
+)
 from core.artifacts import artifact_open, artifact_store
 from core.errors import DomainError
+from core.jobs import get_job_for, inline_rows, job_start
+from core.models import JobKind
 from core.xlsx import XLSX_TYPE, write_xlsx, xlsx_response
 from orgs.models import Org, OrgKind
 from orgs.queries import departments_in_scope, institutes_in_scope, units_in_scope
@@ -234,9 +245,15 @@ def staff_import_view(request):
     ctx = {"form": form, "columns": COLUMNS}
     if request.method == "POST" and form.is_valid():
         institute = _unit_in(institutes, form.cleaned_data.get("institute"))
+        upload = form.cleaned_data["file"]
         try:
-            result = staff_import(actor=request.user, role=role, upload=form.cleaned_data["file"],
-                                  institute=institute)
+            rows = count_rows(upload)
+            if rows > inline_rows():  # too long for a request: the worker runs it
+                job = job_start(actor=request.user, kind=JobKind.STAFF_IMPORT, data=upload.read(),
+                                rows_total=rows, runner=staff_import_job,
+                                params={"role_id": role.pk, "institute_id": getattr(institute, "pk", None)})
+                return redirect("accounts:job", pk=job.pk)
+            result = staff_import(actor=request.user, role=role, upload=upload, institute=institute)
         except DomainError as exc:
             _show(form, exc)
         else:
@@ -246,10 +263,8 @@ def staff_import_view(request):
                     ["行号", "列", "错误"], [(e.row, e.column, e.message) for e in result.errors]),
                     "人员导入错误.xlsx")
             elif result.created:
-                ctx["result_token"] = artifact_store(request, write_xlsx(
-                    ["姓名", "员工编号", "登录名", "初始密码"],
-                    [(p.real_name, p.employee_no, p.login_name, pw) for p, pw in result.created]),
-                    "人员导入结果.xlsx")
+                ctx["result_token"] = artifact_store(request, write_xlsx(RESULT_HEADERS, result_rows(result)),
+                                                     "人员导入结果.xlsx")
     return render(request, "accounts/staff/import.html", ctx)
 
 
@@ -262,4 +277,35 @@ def artifact_download(request, token):
     response = FileResponse(handle, as_attachment=True, filename=filename,
                             content_type=XLSX_TYPE)
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- queued imports (core/jobs.py): the owner's page, its polled progress, its files ----------
+
+@admin_required()
+def job_detail(request, pk):
+    return render(request, "core/job.html", {"job": get_job_for(request.user, pk)})
+
+
+@admin_required()
+def job_progress(request, pk):
+    response = render(request, "core/_job_progress.html", {"job": get_job_for(request.user, pk)})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@admin_required()
+def job_file(request, pk, which):
+    job = get_job_for(request.user, pk)
+    key = {"errors": job.error_file, "result": job.result_file}.get(which)
+    if not key:
+        raise Http404
+    try:
+        handle = default_storage.open(key, "rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    name = (job.summary.get("result_name") if which == "result" else None) or f"{job.get_kind_display()}-{which}.xlsx"
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX_TYPE)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     return response

@@ -183,6 +183,30 @@ register(Factory("api token", _api_tokens, owner_only=True), "token_id")
 register(Factory("year", _years, unscoped=True), "year")
 register(Factory("artifact token", _artifact_tokens, unscoped=True), "accounts:artifact:token")
 
+
+def _jobs(world, side):
+    # A queued import belongs to the person who started it and to nobody else.
+    person = _person(world, side)
+    if person is None:
+        return []
+
+    def make():
+        from core.models import Job, JobKind
+
+        return Job.objects.create(kind=JobKind.STAFF_IMPORT, owner=person, rows_total=1,
+                                  error_file=f"jobs/authz-{side}.xlsx")
+
+    return [world.memo(("job", side), make).pk]
+
+
+def _job_files(world, side):
+    return ["errors", "result"]
+
+
+register(Factory("job", _jobs, owner_only=True), "accounts:job:pk", "accounts:job_progress:pk",
+         "accounts:job_file:pk")
+register(Factory("job file", _job_files, unscoped=True), "accounts:job_file:which")
+
 if apps.is_installed("ledger"):
     def _entries(world, side):
         person = _person(world, side)

@@ -7,3 +7,24 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 }, true);
+
+// Elements with data-poll replace themselves with the answer of that URL every second,
+// until the answer carries no data-poll (the progress of a queued import, core/jobs.py).
+function xueshiPoll(element) {
+  window.setTimeout(function () {
+    fetch(element.getAttribute("data-poll"), {credentials: "same-origin"})
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (html === null) { xueshiPoll(element); return; }
+        var holder = document.createElement("div");
+        holder.innerHTML = html.trim();
+        var fresh = holder.firstElementChild;
+        element.replaceWith(fresh);
+        if (fresh.hasAttribute("data-poll")) { xueshiPoll(fresh); }
+      })
+      .catch(function () { xueshiPoll(element); });
+  }, 1000);
+}
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-poll]").forEach(xueshiPoll);
+});
