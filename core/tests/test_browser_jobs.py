@@ -2,7 +2,7 @@
 and shows the counts without a reload."""
 
 import pytest
-from django.core.management import call_command
+from django_tasks_db.management.commands.db_worker import Worker
 
 from accounts.models import Role
 from accounts.tests.factories import grant, make_user
@@ -44,7 +44,9 @@ def test_the_progress_bar_follows_the_worker_without_a_reload(page, settings, tm
     assert page.locator("[data-testid=job-progress]").get_attribute("data-status") == "queued"
     page.evaluate("window.xueshiSamePage = true")
 
-    call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0)
+    # db_worker's loop (its signal handlers would stay installed in the test process).
+    Worker(queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
+           max_tasks=None, worker_id="test", excluded_queue_names=[]).run()
 
     page.wait_for_selector("[data-testid=job-progress][data-status=done]")
     assert page.evaluate("window.xueshiSamePage") is True  # replaced in place, not reloaded

@@ -7,8 +7,8 @@ import re
 import openpyxl
 import pytest
 from django.core.files.storage import default_storage
-from django.core.management import call_command
 from django.test import Client
+from django_tasks_db.management.commands.db_worker import Worker
 
 from accounts.models import User
 from accounts.staff_import import COLUMNS as STAFF_COLUMNS
@@ -39,8 +39,10 @@ def _keep_the_test_connection(monkeypatch):
 
 
 def run_worker():
-    """What `xueshi db_worker` does, until the queue is empty."""
-    call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0)
+    """`xueshi db_worker --batch`: its own loop until the queue is empty, without the
+    signal handlers the command would leave installed in the test process."""
+    Worker(queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
+           max_tasks=None, worker_id="test", excluded_queue_names=[]).run()
 
 
 def claim_row(title, kind="外部培训"):
