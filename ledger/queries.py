@@ -8,7 +8,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Q, Sum
+from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Least
 
 from ledger.models import (
     CapClass,
@@ -207,6 +208,43 @@ def policy_for(org, year: int) -> YearRules:
     return policies_for(org, [year])[year]
 
 
+def policies_for_units(units, year: int) -> dict[int, YearRules]:
+    """The rules of one year for many units at once ({unit id: YearRules}), resolved as
+    `policies_for` does: three queries for any number of units, fewer when this request
+    has already read some."""
+    memo = _memo.get()
+    out, todo = {}, []
+    for unit in units:
+        if memo is not None and (unit.pk, year) in memo:
+            out[unit.pk] = memo[(unit.pk, year)]
+        else:
+            todo.append(unit)
+    if not todo:
+        return out
+    chains = {unit.pk: _chain(unit) for unit in todo}
+    by_org: dict[int, list[Policy]] = defaultdict(list)
+    for p in Policy.objects.filter(org_id__in={pk for chain in chains.values() for pk in chain}):
+        by_org[p.org_id].append(p)
+    chosen = {}
+    for unit in todo:
+        owner = next((pk for pk in chains[unit.pk] if by_org.get(pk)), None)
+        chosen[unit.pk] = _choose(by_org[owner], year) if owner is not None else None
+    ids = {p.pk for p in chosen.values() if p is not None}
+    classes, categories = defaultdict(list), defaultdict(list)
+    if ids:
+        for c in CapClass.objects.filter(policy_id__in=ids).order_by("sort_order", "code"):
+            classes[c.policy_id].append(c)
+        for c in Category.objects.filter(policy_id__in=ids).order_by("sort_order", "code"):
+            categories[c.policy_id].append(c)
+    for unit in todo:
+        p = chosen[unit.pk]
+        rules = _rules(p, year, classes[p.pk], categories[p.pk]) if p is not None else _default(year)
+        out[unit.pk] = rules
+        if memo is not None:
+            memo[(unit.pk, year)] = rules
+    return out
+
+
 # --- progress -----------------------------------------------------------------------------
 
 @dataclass
@@ -403,44 +441,58 @@ def entries_for(person, start: Month, end: Month, *, cap_class: str | None = Non
 
 # --- academy-wide -------------------------------------------------------------------------
 
-def totals_by_person(people, year: int, months: tuple[int, int] | None = None) -> dict[int, dict]:
-    """{person_id: {"total", "effective", "classes": {code: minutes}}} for the year (or the
-    months first..last of it). Reads the running totals, never the entries: for a whole
-    year one LedgerYearTotal row per person and class as it is stored (no grouping, no
-    join), plus one row per person for their academy, whose rules are loaded once."""
-    from accounts.models import User
+def _effective_expression(rules_by_unit: dict[int, YearRules]):
+    """`capped` as a database expression over LedgerYearTotal rows: LEAST(minutes, cap) for
+    a capped class of the person's institute's rules, the minutes otherwise. Institutes on
+    the same caps share their WHEN clauses, so an academy costs a clause per capped class."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for unit_id, rules in rules_by_unit.items():
+        groups[tuple(sorted((c.code, c.cap) for c in rules.classes if c.cap is not None))].append(unit_id)
+    whens = [When(Q(person__institute_id__in=sorted(units), cap_class=code),
+                  then=Least(F("minutes"), Value(cap)))
+             for caps, units in groups.items() for code, cap in caps]
+    return Case(*whens, default=F("minutes"), output_field=IntegerField()) if whens else F("minutes")
 
+
+def totals_by_person(people, year: int, months: tuple[int, int] | None = None, *,
+                     with_classes: bool = False) -> dict[int, dict]:
+    """{person_id: {"total", "effective"}} for the year (or the months first..last of it),
+    with "classes": {code: minutes} only when asked for. Reads the running totals, never
+    the entries. For a whole year the database sums total and effective minutes per
+    person over LedgerYearTotal, the caps of each person's institute (its year's rules,
+    resolved like `policy_for`) joined in as a CASE: one row a person comes back. Part
+    of a year caps the sum of its months, so those rows come back per class and
+    `YearRules.effective` applies (test_totals_sql_matches_the_python_rule holds the two
+    together)."""
+    from accounts.models import User
+    from orgs.models import Org
+
+    people_qs = User.objects.filter(pk__in=people)
+    institutes = list(Org.objects.filter(pk__in=people_qs.values("institute_id"))
+                      .only("pk", "path", "root_id"))
+    rules = policies_for_units(institutes, year)
+    out: dict[int, dict] = {}
     if months:
-        rows = (LedgerTotal.objects.filter(year=year, person__in=people, month__gte=months[0],
+        rows = (LedgerTotal.objects.filter(year=year, person__in=people_qs, month__gte=months[0],
                                            month__lte=months[1])
                 .values("person_id", "cap_class").annotate(m=Sum("minutes"))
-                .values_list("person_id", "cap_class", "m"))
-    else:
-        rows = (LedgerYearTotal.objects.filter(year=year, person__in=people)
-                .values_list("person_id", "cap_class", "minutes"))
-    # One client-side fetch: a server-side cursor's round trips cost more than the memory
-    # of ~3 rows a person. The loop below is the hot path of academy-wide statistics.
-    per_person: dict[int, dict[str, int]] = {}
-    for person_id, code, minutes in rows:
-        classes = per_person.get(person_id)
-        if classes is None:
-            classes = per_person[person_id] = {}
-        classes[code] = minutes
-    if not per_person:
-        return {}
-    roots = dict(User.objects.filter(pk__in=people).values_list("pk", "institute__root_id"))
-    caps_by_root: dict = {}
-    out = {}
-    for person_id, per_class in per_person.items():
-        root_id = roots.get(person_id)
-        caps = caps_by_root.get(root_id)
-        if caps is None:
-            from orgs.models import Org
-
-            caps = caps_by_root[root_id] = policy_for(Org(pk=root_id, root_id=root_id), year).caps
-        total = effective = 0
-        for code, minutes in per_class.items():
-            total += minutes
-            effective += capped(minutes, caps.get(code))
-        out[person_id] = {"total": total, "effective": effective, "classes": per_class}
+                .values_list("person_id", "person__institute_id", "cap_class", "m"))
+        per_person: dict[int, tuple[int, dict]] = {}
+        for pid, unit_id, code, minutes in rows:
+            per_person.setdefault(pid, (unit_id, {}))[1][code] = minutes
+        for pid, (unit_id, per_class) in per_person.items():
+            unit_rules = rules.get(unit_id) or _default(year)
+            out[pid] = {"total": sum(per_class.values()), "effective": unit_rules.effective(per_class)}
+            if with_classes:
+                out[pid]["classes"] = per_class
+        return out
+    totals = LedgerYearTotal.objects.filter(year=year, person__in=people_qs)
+    for pid, total, effective in (totals.values("person_id")
+                                  .annotate(total=Sum("minutes"),
+                                            effective=Sum(_effective_expression(rules)))
+                                  .values_list("person_id", "total", "effective").order_by()):
+        out[pid] = {"total": total, "effective": effective}
+    if with_classes and out:
+        for pid, code, minutes in totals.values_list("person_id", "cap_class", "minutes"):
+            out[pid].setdefault("classes", {})[code] = minutes
     return out

@@ -83,7 +83,7 @@ def test_ledger_check_agrees_with_every_service(built, capsys):
     call_command("ledger_check")
     out = capsys.readouterr().out
     assert "0 wrong" in out and f"{LedgerTotal.objects.count()} month totals" in out
-    figures = totals_by_person([built.learner.pk, built.colleague.pk], YEAR)
+    figures = totals_by_person([built.learner.pk, built.colleague.pk], YEAR, with_classes=True)
     assert figures[built.learner.pk]["classes"]["online"] == 50 * H  # course time stopped at the cap
 
 
@@ -112,3 +112,45 @@ def test_the_migration_fills_the_yearly_totals_from_the_entries(built):
     fill(apps, None)
     call_command("ledger_check")
 
+
+
+def test_totals_sql_matches_the_python_rule(cast):
+    """totals_by_person computes effective minutes in SQL; YearRules.effective (through
+    `capped`) in Python. Random figures around the caps, two academies on different
+    rules, an academy's own capped class, a whole year and part of one."""
+    import random
+
+    from accounts.tests.factories import make_user
+    from ledger.queries import policy_for
+    from ledger.services import policy_seed_cast
+    from orgs.models import OrgKind
+    from orgs.tests.factories import make_org
+
+    policy = policy_seed_cas(cast.academy, YEAR)
+    cap_class_upsert(actor=None, role=_role(cast.academy_admin), policy=policy, code="overseas",
+                     name="公派留学", cap_minutes=100 * H)
+    top = make_org(OrgKind.ACADEMY, name="中国科协")
+    office = make_org(OrgKind.INSTITUTE, top, name="科协机关", abbr="castorg")
+    policy_seed_cast(top, YEAR)
+    people = [cast.learner, cast.colleague, cast.outsider_learner] + [
+        make_user(login_name=f"castorg-p{n}", real_name=f"科协{n}", institute=office,
+                  employee_no=f"C{n}") for n in range(3)]
+    rng = random.Random(8)
+    for n in range(60):
+        person = rng.choice(people)
+        rules = policy_for(person.institute, YEAR)
+        code = rng.choice([c.code for c in rules.classes])
+        month = rng.randint(1, 12)
+        ledger_credit(person=person, cap_class=code, minutes=rng.choice([1, 59, 600, 1500, 3001]),
+                      start=date(YEAR, month, 1), source_kind="admin", source_id=f"r{n}")
+    ids = [p.pk for p in people]
+    for months in (None, (1, 6), (7, 12)):
+        figures = totals_by_person(ids, YEAR, months, with_classes=True)
+        for person in people:
+            if person.pk not in figures:
+                continue
+            per_class = figures[person.pk]["classes"]
+            rules = policy_for(person.institute, YEAR)
+            assert figures[person.pk]["total"] == sum(per_class.values())
+            assert figures[person.pk]["effective"] == rules.effective(per_class), (person, months)
+    assert any(f["effective"] < f["total"] for f in totals_by_person(ids, YEAR).values())

@@ -50,9 +50,41 @@ def test_twenty_simultaneous_credits_of_one_source_credit_once(cast):
 def test_concurrent_course_credits_never_pass_the_online_cap(cast):
     for trial in range(30):
         person = cast.learner if trial % 2 == 0 else cast.colleague
-        year = 2000 + trial
+        year = 1990 + trial  # a year of its own per trial, all in the past
         _hammer(20, lambda i, person=person, year=year: ledger_credit(
             person=person, cap_class="online", minutes=3 * 60 * 60 // 20 + 7,
             start=date(year, 3, 1), source_kind="course", source_id=f"cap-{year}-{i}",
             stop_at_cap=True))
         assert year_progress(person, year).total_minutes == 50 * 60
+
+
+def test_one_request_key_sent_twenty_times_with_two_payloads_credits_one(cast):
+    from ledger.services import ledger_admin_credit
+
+    role = cast.institute_admin.roles.get()
+    for trial in range(30):
+        key = f"race-key-{trial:04d}"
+        _hammer(20, lambda i, key=key: ledger_admin_credit(
+            actor=cast.institute_admin, role=role,
+            person=cast.learner if i % 2 else cast.colleague, cap_class="offline",
+            minutes=60 + i % 2, start=date(2026, 1, 1), end=date(2026, 2, 1), reason="补录",
+            request_key=key))
+        entries = LedgerEntry.objects.filter(source_kind="admin", source_id=key)
+        # One payload won: one person, its minutes over two months, nothing of the other.
+        assert entries.count() == 2 and len({e.person_id for e in entries}) == 1
+        assert sum(e.minutes for e in entries) == (61 if entries[0].person_id == cast.learner.pk else 60)
+
+
+def test_twenty_simultaneous_reversals_of_a_posting_reverse_it_once(cast):
+    from ledger.services import ledger_admin_reverse_posting
+
+    role = cast.institute_admin.roles.get()
+    for trial in range(30):
+        ledger_credit(person=cast.learner, cap_class="offline", minutes=181, start=date(2026, 1, 1),
+                      end=date(2026, 3, 1), source_kind="project", source_id=f"rev-{trial}")
+        _hammer(20, lambda i, trial=trial: ledger_admin_reverse_posting(
+            actor=cast.institute_admin, role=role, person=cast.learner, source_kind="project",
+            source_id=f"rev-{trial}", reason="录错"))
+        reversals = LedgerEntry.objects.filter(source_id=f"rev-{trial}", reverses__isnull=False)
+        assert reversals.count() == 3
+    assert year_progress(cast.learner, 2026).total_minutes == 0

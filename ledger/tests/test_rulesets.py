@@ -88,7 +88,7 @@ def test_academy_figures_use_each_academys_rules_in_constant_queries(cast_school
     people = [cast_school.learner.pk, cast_school.party_learner.pk, cast_school.colleague.pk]
     # Two reads (totals, people's academies) and the rules of each academy seen.
     with django_assert_max_num_queries(2 + 2 * 3):
-        figures = totals_by_person(people, YEAR)
+        figures = totals_by_person(people, YEAR, with_classes=True)
     assert figures[cast_school.learner.pk] == {
         "total": 72 * H, "effective": 60 * H, "classes": {"online": 60 * H, "self_study": 12 * H}}
     assert figures[cast_school.party_learner.pk]["effective"] == 50 * H
