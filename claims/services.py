@@ -1,4 +1,7 @@
-"""Every write to claims. Invariants:
+"""Every write to claims. Public verbs run in a transaction of their own
+(`atomic(durable=True)`; claim_create_on_behalf alone may nest, inside the import's) and
+call private helpers (`_submit`, `_approve`, `_reject`) to nest; files are removed and
+notifications sent only once that transaction commits. Invariants:
 - status moves only along claims.models.CLAIM_WORKFLOW, through core.workflow.transition,
   which logs a ClaimEvent and an audit row;
 - a claim is recorded only for a kind whose class of hours the year's policy has, and
@@ -14,6 +17,7 @@
 
 import hashlib
 import re
+from contextlib import contextmanager
 from datetime import date
 
 from django.db import transaction
@@ -232,7 +236,7 @@ def claim_create(*, actor: User, kind: str, data: dict, files=(), submit: bool =
     """A learner records learning done elsewhere (a draft, or submitted at once)."""
     fields = _clean(actor, kind, data)
     _check_year_open(actor, fields["year"])
-    with file_batch() as batch, transaction.atomic():
+    with file_batch() as batch, transaction.atomic(durable=True):
         claim = Claim.objects.create(owner=actor, kind=kind, created_by=actor, **fields)
         ClaimEvent.objects.create(claim=claim, actor=actor, to_status=ClaimStatus.DRAFT)
         audit_record(actor=actor, action="claim.created", obj=claim, org=_org_of(claim),
@@ -252,7 +256,7 @@ def claim_withdraw(*, actor: User, claim_id) -> Claim:
     """撤回: the learner takes their submitted claim back from review; it is a draft
     again (the row lock means a reviewer deciding at the same moment wins or loses
     cleanly: an approved claim cannot be withdrawn)."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         claim = _own(actor, claim_id)
         transition(claim, "withdraw", actor=actor)
     return claim
@@ -268,7 +272,7 @@ def claim_update(*, actor: User, claim_id, data: dict, files=(), remove_attachme
     draft by the change (logged as such) and must be submitted again, so a reviewer never
     approves a version the learner has since changed."""
     removed = []
-    with file_batch() as batch, transaction.atomic():
+    with file_batch() as batch, transaction.atomic(durable=True):
         claim = _own(actor, claim_id)
         if claim.status not in EDITABLE:
             raise DomainError(ErrorCode.CONFLICT,
@@ -291,7 +295,7 @@ def claim_update(*, actor: User, claim_id, data: dict, files=(), remove_attachme
         _add_files(batch, claim, files, actor)
         audit_record(actor=actor, action="claim.updated", obj=claim, org=_org_of(claim),
                      before=before, after=_snapshot(claim))
-    remove_stored(removed)
+        remove_stored(removed)  # on commit
     return claim
 
 
@@ -300,7 +304,7 @@ def claims_delete(*, actor: User, claim_ids) -> int:
     claim or another person's in the batch deletes nothing). A submitted claim is
     withdrawn from review as it goes."""
     names = []
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         claims = []
         for pk in claim_ids:
             try:
@@ -321,7 +325,7 @@ def claims_delete(*, actor: User, claim_ids) -> int:
             audit_record(actor=actor, action="claim.deleted", obj=claim, org=_org_of(claim),
                          before=snapshot)
             claim.delete()
-    remove_stored(names)
+        remove_stored(names)  # on commit: a rollback keeps the files with their rows
     return len(claims)
 
 
@@ -347,10 +351,52 @@ def _submit(actor, claim):
            url=reverse("claims:review_detail", args=[claim.pk]))
 
 
+def _batch_ids(claim_ids) -> list[int]:
+    ids = sorted(set(_ids(claim_ids)))
+    if not ids or len(ids) != len({str(i) for i in claim_ids or []}):
+        raise DomainError(ErrorCode.INVALID, _("Choose records first."), field="claims")
+    return ids
+
+
+@contextmanager
+def _naming(claim: Claim, outcome: str):
+    """In a batch, say which claim failed and that the batch did nothing."""
+    try:
+        yield
+    except DomainError as exc:
+        exc.message = _("“%(name)s”: %(error)s (%(outcome)s)") % {
+            "name": claim.name, "error": exc.message, "outcome": outcome}
+        raise
+
+
+def claims_submit(*, actor: User, claim_ids) -> int:
+    """Send many of one's own claims for review: all of them or none (one that may not be
+    submitted, or is not one's own, leaves every claim as it was)."""
+    ids = _batch_ids(claim_ids)
+    with transaction.atomic(durable=True):
+        for pk in ids:
+            claim = _own(actor, pk)
+            with _naming(claim, _("nothing was submitted")):
+                _check_year_open(actor, claim.year)
+                _submit(actor, claim)
+    return len(ids)
+
+
+def claims_withdraw(*, actor: User, claim_ids) -> int:
+    """撤回 many of one's own submitted claims: all of them or none."""
+    ids = _batch_ids(claim_ids)
+    with transaction.atomic(durable=True):
+        for pk in ids:
+            claim = _own(actor, pk)
+            with _naming(claim, _("nothing was withdrawn")):
+                transition(claim, "withdraw", actor=actor)
+    return len(ids)
+
+
 def claim_submit(*, actor: User, claim_id) -> Claim:
     """Send one's own draft or rejected claim for review: the year must be open, the kind
     in the year's policy and the required attachments there."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         claim = _own(actor, claim_id)
         _check_year_open(actor, claim.year)
         _submit(actor, claim)
@@ -388,36 +434,44 @@ def _credit_period(claim: Claim, rules) -> tuple[date, date]:
 
 def claim_approve(*, actor: User, role, claim_id) -> Claim:
     """Approve one submitted claim and credit its hours (exactly once)."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         return _approve(actor, lock_claim_to_decide(role, actor, claim_id))
 
 
-def claim_reject(*, actor: User, role, claim_id, reason: str) -> Claim:
+def _reject_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(ErrorCode.INVALID, _("Give the reason for the rejection."), field="reason")
     if len(reason) > 500:
         raise DomainError(ErrorCode.INVALID, _("At most %(n)d characters.") % {"n": 500}, field="reason")
-    with transaction.atomic():
-        claim = lock_claim_to_decide(role, actor, claim_id)
-        transition(claim, "reject", actor=actor, reason=reason)
-        notify(recipients=[claim.owner], kind="claim.rejected",
-               title=_("Your external learning “%(name)s” was rejected") % {"name": claim.name},
-               body=reason, url=reverse("claims:mine", args=[claim.kind]))
+    return reason
+
+
+def _reject(actor: User, claim: Claim, reason: str) -> Claim:
+    transition(claim, "reject", actor=actor, reason=reason)
+    notify(recipients=[claim.owner], kind="claim.rejected",
+           title=_("Your external learning “%(name)s” was rejected") % {"name": claim.name},
+           body=reason, url=reverse("claims:mine", args=[claim.kind]))
     return claim
 
 
+def claim_reject(*, actor: User, role, claim_id, reason: str) -> Claim:
+    """Send a submitted claim back with a reason; the learner may fix and resubmit it."""
+    reason = _reject_reason(reason)
+    with transaction.atomic(durable=True):
+        return _reject(actor, lock_claim_to_decide(role, actor, claim_id), reason)
+
+
 def claims_decide(*, actor: User, role, claim_ids, approve: bool, reason: str = "") -> int:
-    """Approve or reject many at once: all of them or none."""
-    ids = sorted({int(i) for i in claim_ids})
-    if not ids:
-        raise DomainError(ErrorCode.INVALID, _("Choose at least one claim."), field="claims")
-    with transaction.atomic():
+    """Approve or reject many at once: all of them or none (locked in id order, so two
+    batches cannot deadlock)."""
+    ids = _batch_ids(claim_ids)
+    reason = reason if approve else _reject_reason(reason)
+    with transaction.atomic(durable=True):
         for pk in ids:
-            if approve:
-                _approve(actor, lock_claim_to_decide(role, actor, pk))
-            else:
-                claim_reject(actor=actor, role=role, claim_id=pk, reason=reason)
+            claim = lock_claim_to_decide(role, actor, pk)
+            with _naming(claim, _("nothing was decided")):
+                _approve(actor, claim) if approve else _reject(actor, claim, reason)
     return len(ids)
 
 
@@ -429,7 +483,7 @@ def claim_revoke_approval(*, actor: User, role, claim_id, reason: str) -> Claim:
         raise DomainError(ErrorCode.INVALID, _("Give a reason."), field="reason")
     if len(reason) > 500:
         raise DomainError(ErrorCode.INVALID, _("At most %(n)d characters.") % {"n": 500}, field="reason")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         claim = lock_claim_to_decide(role, actor, claim_id)
         transition(claim, "revoke", actor=actor, reason=reason)
         ledger_reverse_source(person=claim.owner, source_kind="claim", source_id=claim.pk,
@@ -452,6 +506,7 @@ def claim_create_on_behalf(*, actor: User, role, owner: User, kind: str, data: d
     check_reviewer(role, actor, owner)
     fields = _clean(owner, kind, data)
     _check_not_future(fields["year"])
+    # Not durable: the claims import runs this inside its own all-or-nothing transaction.
     with file_batch() as batch, transaction.atomic():
         claim = Claim.objects.create(owner=owner, kind=kind, created_by=actor, import_key=import_key,
                                      **fields)
@@ -476,7 +531,7 @@ def _check_window_admin(role, org: Org) -> None:
     check_org_admin(role, org, _("Institute and academy admins open windows."))
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def window_open(*, actor, role, org: Org, year: int, opens_on: date, closes_on: date) -> SupplementaryWindow:
     """年终补录: accept claims for a closed year between two dates."""
     _check_window_admin(role, org)
@@ -491,7 +546,7 @@ def window_open(*, actor, role, org: Org, year: int, opens_on: date, closes_on: 
     return window
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def window_close(*, actor, role, window_id) -> SupplementaryWindow:
     """End a window now (closing a closed window changes nothing)."""
     window = get_window_for(role, window_id, lock=True)
@@ -506,7 +561,7 @@ def window_close(*, actor, role, window_id) -> SupplementaryWindow:
 REQUIRABLE = (AttachmentKind.NOTICE, AttachmentKind.CERTIFICATE)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def claim_settings_set(*, actor, role, org: Org, required: dict) -> dict[str, list[str]]:
     """Set, for every kind of claim, which attachments (notice, certificate) a claim in
     `org` (an institute or the academy) needs before it is submitted; a kind missing

@@ -60,6 +60,8 @@ from claims.services import (
     claim_withdraw,
     claims_decide,
     claims_delete,
+    claims_submit,
+    claims_withdraw,
     kinds_for,
     window_close,
     window_open,
@@ -123,12 +125,10 @@ def mine(request, kind):
                 count = claims_delete(actor=user, claim_ids=ids)
                 messages.success(request, _("%(n)d deleted.") % {"n": count})
             elif action == "submit":
-                for pk in ids:
-                    claim_submit(actor=user, claim_id=pk)
+                claims_submit(actor=user, claim_ids=ids)
                 messages.success(request, _("Submitted for review."))
             elif action == "withdraw":
-                for pk in ids:
-                    claim_withdraw(actor=user, claim_id=pk)
+                claims_withdraw(actor=user, claim_ids=ids)
                 messages.success(request, _("Withdrawn from review; submit again when ready."))
         except DomainError as exc:
             messages.error(request, exc.message)

@@ -549,3 +549,71 @@ def test_claim_year_chosen_counts_all_hours_in_the_chosen_year(cast):
     assert _ledger_by_year(cast.learner) == {YEAR: 600}
     entry = LedgerEntry.objects.get(person=cast.learner)
     assert entry.details["start"] == f"{YEAR - 1}-12-20"  # the record keeps the real dates
+
+
+def _states():
+    return list(Claim.objects.order_by("pk").values_list("pk", "status", "submitted_at", "decided_at"))
+
+
+def test_batch_submit_is_all_or_nothing(cast, client):
+    """One claim that may not be submitted (a required certificate missing) leaves every
+    claim of the batch a draft, in the service and on the page."""
+    from claims.services import claim_settings_set, claims_submit
+    from conftest import login
+
+    good = claim_create(actor=cast.learner, kind="external_training", data=claim_data(), files=[pdf()])
+    claim_settings_set(actor=cast.institute_admin, role=role(cast.institute_admin), org=cast.niaot,
+                       required={"self_study": ["certificate"]})
+    bad = claim_create(actor=cast.learner, kind="self_study", data=claim_data(category="", hours="2"))
+    before, events = _states(), ClaimEvent.objects.count()
+    with pytest.raises(DomainError) as exc:
+        claims_submit(actor=cast.learner, claim_ids=[good.pk, bad.pk])
+    assert bad.name in str(exc.value.message)
+    assert _states() == before and ClaimEvent.objects.count() == events
+    assert not Notification.objects.filter(kind="claim.submitted").exists()
+    login(client, cast.learner)
+    client.post("/learning/external/external_training/", {"ids": [good.pk, bad.pk], "action": "submit"})
+    assert _states() == before
+    # Someone else's claim in the batch: 404, nothing submitted.
+    theirs = claim_create(actor=cast.colleague, kind="external_training", data=claim_data())
+    with pytest.raises(DomainError) as exc:
+        claims_submit(actor=cast.learner, claim_ids=[good.pk, theirs.pk])
+    assert exc.value.code == ErrorCode.NOT_FOUND and Claim.objects.get(pk=good.pk).status == "draft"
+    assert claims_submit(actor=cast.learner, claim_ids=[good.pk]) == 1
+
+
+def test_batch_withdraw_is_all_or_nothing(cast):
+    from claims.services import claims_withdraw
+
+    first, second = submitted(cast, name="一"), submitted(cast, name="二")
+    claim_approve(actor=cast.institute_admin, role=role(cast.institute_admin), claim_id=second.pk)
+    before, events = _states(), ClaimEvent.objects.count()
+    with pytest.raises(DomainError) as exc:
+        claims_withdraw(actor=cast.learner, claim_ids=[first.pk, second.pk])
+    assert exc.value.code == ErrorCode.CONFLICT and "二" in str(exc.value.message)
+    assert _states() == before and ClaimEvent.objects.count() == events
+    assert claims_withdraw(actor=cast.learner, claim_ids=[first.pk]) == 1
+
+
+def test_batch_decide_is_all_or_nothing(cast):
+    first, second = submitted(cast, name="一"), submitted(cast, name="二")
+    claim_reject(actor=cast.institute_admin, role=role(cast.institute_admin), claim_id=second.pk,
+                 reason="缺少证书")
+    before = _states()
+    with pytest.raises(DomainError):
+        claims_decide(actor=cast.institute_admin, role=role(cast.institute_admin),
+                      claim_ids=[first.pk, second.pk], approve=True)
+    assert _states() == before and not LedgerEntry.objects.exists()
+
+
+def test_public_verbs_run_in_their_own_transaction(cast):
+    """Public verbs are durable: calling one inside another transaction is a programming
+    error, not a silent partial write (private helpers nest)."""
+    from django.db import transaction
+
+    from claims.services import claim_withdraw
+
+    claim = submitted(cast)
+    with transaction.atomic(), pytest.raises(RuntimeError):
+        claim_withdraw(actor=cast.learner, claim_id=claim.pk)
+    assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.SUBMITTED
