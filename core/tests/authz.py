@@ -661,8 +661,12 @@ class Runner:
             self.findings.append(Finding(role.name, case.method, case.url, ep.name, problem))
 
         cookies = copy.deepcopy(client.cookies)
+        # The harness's rollback block stands for the test's own transaction, as
+        # TestCase's do: services that run durable transactions work inside it.
+        rollback = transaction.atomic()
+        rollback._from_testcase = True
         try:
-            with transaction.atomic():
+            with rollback:
                 try:
                     response = call(client, case, ep.surface)
                 except Exception as exc:  # noqa: BLE001 — every exception is a finding

@@ -94,14 +94,15 @@ with transaction.atomic():
                                     institute=institute, department=departments[n %% 5],
                                     employee_no=f"CLM-{n:04d}", post_type=PostType.RESEARCH)
         learners.append(person)
-    category = categories_for(learners[0], "external_training", year)[0].code
-    sets = []
-    for label in args["labels"]:
-        sets.append([claim_create(actor=learner, kind="external_training", submit=True, data={
-            "year": year, "name": f"外部培训 {label}-{n}", "category": category,
-            "start": date(year, 1, 6), "end": date(year, 1, 7), "hours": "8",
-            "organiser": "中国科学院", "location": "南京"}).pk
-            for n, learner in enumerate(learners[:args["count"]])])
+# claim_create runs in a transaction of its own (durable): not inside the block above.
+category = categories_for(learners[0], "external_training", year)[0].code
+sets = []
+for label in args["labels"]:
+    sets.append([claim_create(actor=learner, kind="external_training", submit=True, data={
+        "year": year, "name": f"外部培训 {label}-{n}", "category": category,
+        "start": date(year, 1, 6), "end": date(year, 1, 7), "hours": "8",
+        "organiser": "中国科学院", "location": "南京"}).pk
+        for n, learner in enumerate(learners[:args["count"]])])
 print(json.dumps(sets))
 """
 
