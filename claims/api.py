@@ -257,13 +257,16 @@ def mine(request, filters: Query[MineFilter]):
 @router.post("/mine", response={201: ClaimOut, **ERRORS}, url_name="claims_create")
 def create(request, kind: Form[ClaimKind], fields: Form[ClaimFields], submit: Form[bool] = False,
            files: File[list[UploadedFile]] = None, certificate: File[list[UploadedFile]] = None,
-           notice: File[list[UploadedFile]] = None):
+           notice: File[list[UploadedFile]] = None,
+           request_key: Form[str | None] = None):
     """新添记录, with attachments (multipart: `notice` for the training notice,
     `certificate` or `files` for certificates). `submit=true` sends it for review at once;
     that is refused (400, `field` naming it) while an attachment the organisation requires
-    is missing."""
+    is missing. `request_key` (8-64 of A-Z a-z 0-9 - _) makes a retry safe: the same key
+    with the same data answers with the first claim again; with other data it is 409."""
     claim = claim_create(actor=request.auth_user, kind=kind, data=fields.dict(),
-                         files=_with_files(files, certificate, notice), submit=submit)
+                         files=_with_files(files, certificate, notice), submit=submit,
+                         request_key=request_key)
     return Status(201, _own(request, claim.pk))
 
 

@@ -86,10 +86,16 @@ class Claim(models.Model):
                                    on_delete=models.PROTECT, related_name="+")
     # Natural key of an imported claim, so importing the same file twice adds nothing.
     import_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # A client's one-time key for this creation (API retries), and a digest of what was
+    # asked with it: the same key again returns this claim; with other data it is a 409.
+    request_key = models.CharField(max_length=64, null=True, blank=True)
+    request_digest = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["owner", "kind", "year"]), models.Index(fields=["status"])]
+        constraints = [models.UniqueConstraint(fields=["created_by", "request_key"],
+                                               name="claim_request_key_per_creator")]
 
     def __str__(self):
         return f"{self.name} ({self.owner_id})"

@@ -16,11 +16,12 @@ notifications sent only once that transaction commits. Invariants:
 """
 
 import hashlib
+import json
 import re
 from contextlib import contextmanager
 from datetime import date
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -232,18 +233,57 @@ def _add_files(batch, claim: Claim, files, actor) -> None:
 
 # --- learners -------------------------------------------------------------------------------
 
-def claim_create(*, actor: User, kind: str, data: dict, files=(), submit: bool = False) -> Claim:
-    """A learner records learning done elsewhere (a draft, or submitted at once)."""
+REQUEST_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}", re.ASCII)
+
+
+def _request_digest(owner: User, kind: str, fields: dict, files, submit: bool) -> str:
+    """What a creation asked for, so a reused request key can be told from a retry."""
+    uploads = [f if isinstance(f, tuple) else ("certificate", f) for f in files or [] if f is not None]
+    parts = [owner.pk, kind, bool(submit), sorted((k, str(v)) for k, v in fields.items()),
+             [(k, getattr(u, "name", ""), getattr(u, "size", 0)) for k, u in uploads]]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+
+
+def _replayed(actor: User, request_key: str | None, digest: str) -> Claim | None:
+    """The claim an earlier request with this key created (a retry gets it again), or
+    None; the key with other data is a 409."""
+    if request_key is None:
+        return None
+    if not REQUEST_KEY.fullmatch(request_key):
+        raise DomainError(ErrorCode.INVALID, _("The request key is 8 to 64 letters, digits, '-' or '_'."),
+                          field="request_key")
+    claim = Claim.objects.filter(created_by=actor, request_key=request_key).first()
+    if claim is not None and claim.request_digest != digest:
+        raise DomainError(ErrorCode.CONFLICT, _("This request key was used for another request."),
+                          field="request_key")
+    return claim
+
+
+def claim_create(*, actor: User, kind: str, data: dict, files=(), submit: bool = False,
+                 request_key: str | None = None) -> Claim:
+    """A learner records learning done elsewhere (a draft, or submitted at once). With a
+    `request_key`, a retry of the same request returns the first claim; the key reused
+    with other data is a 409."""
     fields = _clean(actor, kind, data)
+    digest = _request_digest(actor, kind, fields, files, submit)
+    if (earlier := _replayed(actor, request_key, digest)) is not None:
+        return earlier
     _check_year_open(actor, fields["year"])
-    with file_batch() as batch, transaction.atomic(durable=True):
-        claim = Claim.objects.create(owner=actor, kind=kind, created_by=actor, **fields)
-        ClaimEvent.objects.create(claim=claim, actor=actor, to_status=ClaimStatus.DRAFT)
-        audit_record(actor=actor, action="claim.created", obj=claim, org=_org_of(claim),
-                     after=_snapshot(claim))
-        _add_files(batch, claim, files, actor)
-        if submit:
-            _submit(actor, claim)
+    try:
+        with file_batch() as batch, transaction.atomic(durable=True):
+            claim = Claim.objects.create(owner=actor, kind=kind, created_by=actor, request_key=request_key,
+                                         request_digest=digest if request_key else "", **fields)
+            ClaimEvent.objects.create(claim=claim, actor=actor, to_status=ClaimStatus.DRAFT)
+            audit_record(actor=actor, action="claim.created", obj=claim, org=_org_of(claim),
+                         after=_snapshot(claim))
+            _add_files(batch, claim, files, actor)
+            if submit:
+                _submit(actor, claim)
+    except IntegrityError:
+        # The same key in a concurrent request: that request's claim stands.
+        if (earlier := _replayed(actor, request_key, digest)) is not None:
+            return earlier
+        raise
     return claim
 
 

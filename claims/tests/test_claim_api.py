@@ -307,3 +307,23 @@ def test_class_admin_reads_no_claims_through_the_api(cast):
     class_admin = bearer(cast.class_admin, admin=True)
     assert class_admin.get("/api/v1/claims/review").status_code == 403
     assert class_admin.get(f"/api/v1/claims/review/{body['id']}").status_code == 403
+
+
+def test_request_key_replays_the_same_request_and_refuses_other_data(cast):
+    """A retry with the same key and data answers with the first claim; the key with
+    other data is 409 `conflict`; nothing is created twice."""
+    learner = bearer(cast.learner)
+    first = learner.post("/api/v1/claims/mine", {**FIELDS, "request_key": "retry-key-0001"})
+    assert first.status_code == 201
+    again = learner.post("/api/v1/claims/mine", {**FIELDS, "request_key": "retry-key-0001"})
+    assert again.status_code == 201 and again.json() == first.json()
+    other = learner.post("/api/v1/claims/mine", {**FIELDS, "hours": "4", "request_key": "retry-key-0001"})
+    assert other.status_code == 409 and other.json()["code"] == "conflict"
+    assert other.json()["field"] == "request_key"
+    assert Claim.objects.count() == 1
+    # Keys are per creator: another learner's same key is their own request.
+    assert bearer(cast.colleague).post("/api/v1/claims/mine", {**FIELDS, "request_key": "retry-key-0001"}
+                                       ).status_code == 201
+    bad = learner.post("/api/v1/claims/mine", {**FIELDS, "request_key": "../../x"})
+    assert bad.status_code == 400 and bad.json()["field"] == "request_key"
+    assert Claim.objects.count() == 2
