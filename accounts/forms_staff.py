@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PostType, Role
+from core.validators import PERSON_DATES, BoundedDateField, SingleLineField
 
 PAGE_SIZES = [10, 20, 50, 100]
 _YES_NO = [("", _("All")), ("1", _("Yes")), ("0", _("No"))]
@@ -34,8 +35,8 @@ class StaffFilterForm(forms.Form):
 
 
 class StaffForm(forms.Form):
-    real_name = forms.CharField(label=_("Name"), max_length=64)
-    login_name = forms.CharField(label=_("Login name"), max_length=150, required=False,
+    real_name = SingleLineField(label=_("Name"), max_length=64)
+    login_name = SingleLineField(label=_("Login name"), max_length=150, required=False,
                                  help_text=_("Left empty: the email, or abbreviation-pinyin."))
     institute = forms.TypedChoiceField(label=_("Institute"), coerce=int, required=False,
                                        empty_value=None)
@@ -46,8 +47,7 @@ class StaffForm(forms.Form):
     mobile = forms.CharField(label=_("Mobile"), max_length=20, required=False)
     post_type = forms.ChoiceField(label=_("Post type"), required=False,
                                   choices=[("", "—")] + list(PostType.choices))
-    hire_date = forms.DateField(label=_("Hire date"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
+    hire_date = BoundedDateField(label=_("Hire date"), required=False, years=PERSON_DATES)
     hours_required = forms.BooleanField(label=_("Hours required"), required=False, initial=True)
 
     def __init__(self, *args, institutes=(), departments=(), editing=False, **kwargs):

@@ -49,7 +49,8 @@ from claims.services import (
 )
 from core.api_schemas import ErrorOut, PageIn, paginate
 from core.errors import DomainError, ErrorCode
-from core.minutes import MAX_MINUTES
+from core.minutes import HOURS_PATTERN, MAX_MINUTES
+from core.validators import LearningDate, SingleLine
 from orgs.models import Org
 
 router = Router(tags=["claims"])
@@ -102,19 +103,19 @@ class ClaimFields(Schema):
     """Only these fields are taken from a client; status, owner and the like are not."""
 
     year: int = Field(..., ge=1990, le=2999)
-    name: str = Field(..., min_length=1, max_length=200)
+    name: SingleLine = Field(..., min_length=1, max_length=200)
     category: str = Field("", max_length=64)
     subject: str = Field("", max_length=100)
-    start: date
-    end: date
+    start: LearningDate
+    end: LearningDate
     # Exactly one of them: whole minutes (16h10m is 970), or hours as a decimal ("1.5").
     minutes: int | None = Field(None, ge=1, le=MAX_MINUTES)
-    hours: str | None = Field(None, max_length=20)
+    hours: str | None = Field(None, max_length=20, pattern=HOURS_PATTERN)
     organiser: str = Field("", max_length=200)
     contact: str = Field("", max_length=50)
     contact_phone: str = Field("", max_length=30)
     location: str = Field("", max_length=200)
-    cost: str = Field("", max_length=20)
+    cost: str = Field("", max_length=20, pattern=r"^(\d{1,8}(\.\d{1,2})?)?$")
     purpose: str = Field("", max_length=300)
     content: str = Field("", max_length=300)
 
@@ -215,8 +216,8 @@ class WindowOut(Schema):
 class WindowIn(Schema):
     org_id: int
     year: int = Field(..., ge=1990, le=2999)
-    opens_on: date
-    closes_on: date
+    opens_on: LearningDate
+    closes_on: LearningDate
 
 
 class KindRequirement(Schema):

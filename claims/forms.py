@@ -6,6 +6,7 @@ from django.utils.translation import pgettext_lazy
 from claims.models import AttachmentKind, ClaimKind, ClaimStatus
 from core.errors import DomainError
 from core.minutes import hours_minutes_to_minutes
+from core.validators import BoundedDateField, SingleLineField
 
 PAGE_SIZES = [5, 10, 20, 50]
 
@@ -24,11 +25,11 @@ class ClaimForm(forms.Form):
     """新添记录 (seed 003's fields)."""
 
     year = forms.TypedChoiceField(label=_("Year"), coerce=int)
-    name = forms.CharField(label=_("Training name"), max_length=200)
+    name = SingleLineField(label=_("Training name"), max_length=200)
     category = forms.ChoiceField(label=_("Training category"), required=False)
     subject = forms.CharField(label=_("Training subject"), max_length=100, required=False)
-    start = forms.DateField(label=_("Start"), widget=DateInput())
-    end = forms.DateField(label=_("End"), widget=DateInput())
+    start = BoundedDateField(label=_("Start"), widget=DateInput())
+    end = BoundedDateField(label=_("End"), widget=DateInput())
     # 申请学时 as 小时 + 分, so that 10 minutes (an online course) can be recorded; the pair
     # becomes cleaned_data["minutes"] through core.minutes.
     hours = forms.CharField(label=_("Requested hours"), max_length=5, required=False,
@@ -124,8 +125,8 @@ class WindowForm(forms.Form):
     # A context of its own: the orgs catalog translates a bare "Organisation" as its menu name.
     org = forms.TypedChoiceField(label=pgettext_lazy("claims", "Organisation"), coerce=int)
     year = forms.IntegerField(label=_("Claims for the year"), min_value=1990, max_value=2999)
-    opens_on = forms.DateField(label=_("Opens on"), widget=DateInput())
-    closes_on = forms.DateField(label=_("Closes on"), widget=DateInput())
+    opens_on = BoundedDateField(label=_("Opens on"), widget=DateInput())
+    closes_on = BoundedDateField(label=_("Closes on"), widget=DateInput())
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)

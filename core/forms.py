@@ -1,14 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import BoundedDateField
+
 
 class AuditFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=100, required=False)
     action = forms.CharField(label=_("Action"), max_length=64, required=False)
-    date_from = forms.DateField(label=_("From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = BoundedDateField(label=_("From"), required=False)
+    date_to = BoundedDateField(label=_("To"), required=False)
 
     def clean(self):
         data = super().clean()

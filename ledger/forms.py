@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import BoundedDateField, SingleLineField
 from ledger.models import BackboneBasis
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -54,9 +55,9 @@ class CreditForm(forms.Form):
                             widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": r"\d{1,5}"}))
     minutes = forms.CharField(label=_("Minutes"), max_length=5, required=False,
                               widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": r"\d{1,5}"}))
-    start = forms.DateField(label=_("Start"), input_formats=["%Y-%m-%d"], widget=ISODateInput)
-    end = forms.DateField(label=_("End"), required=False, input_formats=["%Y-%m-%d"],
-                          widget=ISODateInput)
+    start = BoundedDateField(label=_("Start"), input_formats=["%Y-%m-%d"], widget=ISODateInput)
+    end = BoundedDateField(label=_("End"), required=False, input_formats=["%Y-%m-%d"],
+                           widget=ISODateInput)
     reason = forms.CharField(label=_("Reason"), max_length=500)
     source_note = forms.CharField(label=_("Where the hours come from"), max_length=200, required=False)
     # A fresh key per rendered form: posting the same form twice credits once.
@@ -106,14 +107,14 @@ class PolicyForm(forms.Form):
 
 class CapClassForm(forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=32)
-    name = forms.CharField(label=_("Name"), max_length=64)
+    name = SingleLineField(label=_("Name"), max_length=64)
     cap_hours = forms.IntegerField(label=_("Yearly cap (hours, empty: none)"), min_value=0,
                                    max_value=10000, required=False)
 
 
 class CategoryForm(forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=64)
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = SingleLineField(label=_("Name"), max_length=100)
     cap_class = forms.ChoiceField(label=_("Class of hours"))
     kind = forms.ChoiceField(label=_("Kind"), choices=[("training_category", _("Training category")),
                                                        ("subject", _("Subject"))])

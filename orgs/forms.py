@@ -1,10 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import SingleLineField
+
 
 class DepartmentForm(forms.Form):
     parent = forms.TypedChoiceField(label=_("Parent unit"), coerce=int)
-    name = forms.CharField(label=_("Department name"), max_length=100)
+    name = SingleLineField(label=_("Department name"), max_length=100)
 
     def __init__(self, *args, parents=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -12,7 +14,7 @@ class DepartmentForm(forms.Form):
 
 
 class RenameForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = SingleLineField(label=_("Name"), max_length=100)
 
 
 class PasswordPolicyForm(forms.Form):

@@ -21,6 +21,7 @@ from accounts.services import (
 from accounts.staff_import import staff_import
 from core.api_schemas import ErrorOut, PageIn, paginate
 from core.errors import DomainError, ErrorCode
+from core.validators import PersonDate, SingleLine
 from orgs.models import Org, OrgKind
 from orgs.queries import units_in_scope
 
@@ -64,15 +65,15 @@ class StaffFilter(PageIn):
 
 
 class StaffIn(Schema):
-    real_name: str = Field(..., min_length=1, max_length=64)
+    real_name: SingleLine = Field(..., min_length=1, max_length=64)
     institute_id: int | None = Field(None, ge=1, le=2**31)
     department_id: int | None = Field(None, ge=1, le=2**31)
-    login_name: str | None = Field(None, max_length=150)
+    login_name: SingleLine | None = Field(None, max_length=150)
     email: str | None = Field(None, max_length=254)
     mobile: str | None = Field(None, max_length=20)
     employee_no: str = Field("", max_length=32)
     post_type: PostType | None = None
-    hire_date: date | None = None
+    hire_date: PersonDate | None = None
     hours_required: bool = True
 
 
@@ -82,14 +83,14 @@ class StaffCreatedOut(Schema):
 
 
 class StaffPatch(Schema):
-    real_name: str | None = Field(None, min_length=1, max_length=64)
+    real_name: SingleLine | None = Field(None, min_length=1, max_length=64)
     department_id: int | None = Field(None, ge=1, le=2**31)
-    login_name: str | None = Field(None, max_length=150)
+    login_name: SingleLine | None = Field(None, max_length=150)
     email: str | None = Field(None, max_length=254)
     mobile: str | None = Field(None, max_length=20)
     employee_no: str | None = Field(None, max_length=32)
     post_type: PostType | None = None
-    hire_date: date | None = None
+    hire_date: PersonDate | None = None
     hours_required: bool | None = None
 
 
