@@ -5,7 +5,6 @@ silently fall back to a default in production.
 """
 
 import os
-from urllib.parse import unquote, urlparse
 
 
 class ImproperEnv(Exception):
@@ -65,28 +64,24 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
 
 
 def database_from_url(url: str) -> dict:
-    """Turn postgres://user:pass@host:port/name or sqlite:///path into a DATABASES entry."""
-    parsed = urlparse(url)
-    if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
-        name = unquote(parsed.path.lstrip("/"))
-        if not name:
-            raise ImproperEnv("DATABASE_URL names no database")
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": name,
-            "USER": unquote(parsed.username or ""),
-            "PASSWORD": unquote(parsed.password or ""),
-            "HOST": parsed.hostname or "",
-            "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": 60,
-            "CONN_HEALTH_CHECKS": True,
-        }
-    if parsed.scheme == "sqlite":
-        path = unquote(parsed.path)
-        if path.startswith("//"):
-            path = path[1:]
-        return sqlite_database(path.lstrip("/") if not path.startswith("//") else path)
-    raise ImproperEnv(f"DATABASE_URL scheme {parsed.scheme!r} is not supported (postgres or sqlite)")
+    """postgres://user:pass@host:port/name?sslmode=require, sqlite:///relative/path or
+    sqlite:////absolute/path → a DATABASES entry, parsed by dj-database-url (our own
+    parser once turned sqlite:////abs/path into a relative path)."""
+    import dj_database_url
+
+    scheme = url.split(":", 1)[0].lower()
+    if scheme not in {"postgres", "postgresql", "pgsql", "sqlite"}:
+        raise ImproperEnv(f"DATABASE_URL scheme {scheme!r} is not supported (postgres or sqlite)")
+    try:
+        parsed = dj_database_url.parse(url)
+    except ValueError as exc:
+        raise ImproperEnv(f"DATABASE_URL could not be read: {exc}") from None
+    if not parsed.get("NAME"):
+        raise ImproperEnv("DATABASE_URL names no database")
+    if scheme == "sqlite":
+        return sqlite_database(parsed["NAME"])
+    parsed.update({"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True, "PORT": str(parsed.get("PORT") or "")})
+    return parsed
 
 
 def sqlite_database(path: str) -> dict:

@@ -32,7 +32,9 @@ if PRODUCTION:
     if len(SECRET_KEY) < 50:
         raise ImproperEnv("SECRET_KEY must be at least 50 characters in production")
 else:
-    SECRET_KEY = env_str("SECRET_KEY", "development-only-key-" + "x" * 40)  # noqa: S105
+    from config.startup import DEVELOPMENT_KEY
+
+    SECRET_KEY = env_str("SECRET_KEY", DEVELOPMENT_KEY)
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
@@ -45,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "config.startup",  # runserver refusing a public address with the development key
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",

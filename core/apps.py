@@ -6,6 +6,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
-        from core import appendonly
+        from core import appendonly, checks  # noqa: F401 - registers the system checks
 
         appendonly.connect_sqlite_guard()
