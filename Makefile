@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/xueshi
+PORT ?= 8000
 PYTEST_WORKERS ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 
@@ -17,7 +18,10 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]" --config-settings editable_mode=compat
+	@# setuptools' default editable mode; its one "Editable installation" notice (a
+	@# BuildBackendWarning from the build backend) is filtered by message, nothing else.
+	PYTHONWARNINGS="ignore:Editable installation:Warning" \
+	  $(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -50,10 +54,10 @@ seed: install var messages
 
 # The django-tasks worker (large imports) runs beside the server and stops with it.
 demo: seed
-	@$(BIN)/python manage.py demo_logins
+	@$(BIN)/python manage.py demo_logins --port $(PORT)
 	@$(BIN)/python manage.py db_worker --no-reload --no-startup-delay -v 0 & worker=$$!; \
 	 trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: install
 	$(BIN)/ruff check .

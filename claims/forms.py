@@ -6,7 +6,7 @@ from django.utils.translation import pgettext_lazy
 from claims.models import AttachmentKind, ClaimKind, ClaimStatus
 from core.errors import DomainError
 from core.minutes import hours_minutes_to_minutes
-from core.validators import BoundedDateField, SingleLineField
+from core.validators import AmountField, BoundedDateField, SingleLineField, StrictIntegerField
 
 PAGE_SIZES = [5, 10, 20, 50]
 
@@ -40,7 +40,7 @@ class ClaimForm(forms.Form):
     contact = forms.CharField(label=_("Contact"), max_length=50, required=False)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
     location = forms.CharField(label=_("Training location"), max_length=200, required=False)
-    cost = forms.CharField(label=_("Cost (10,000 yuan)"), max_length=20, required=False)
+    cost = AmountField(label=_("Cost (10,000 yuan)"), max_length=20, required=False)
     purpose = forms.CharField(label=_("Purpose"), max_length=300, required=False,
                               widget=forms.Textarea(attrs={"rows": 2, "maxlength": 300}),
                               help_text=_("At most 300 characters"))
@@ -124,7 +124,7 @@ class OnBehalfForm(ClaimForm):
 class WindowForm(forms.Form):
     # A context of its own: the orgs catalog translates a bare "Organisation" as its menu name.
     org = forms.TypedChoiceField(label=pgettext_lazy("claims", "Organisation"), coerce=int)
-    year = forms.IntegerField(label=_("Claims for the year"), min_value=1990, max_value=2999)
+    year = StrictIntegerField(label=_("Claims for the year"), min_value=1990, max_value=2999)
     opens_on = BoundedDateField(label=_("Opens on"), widget=DateInput())
     closes_on = BoundedDateField(label=_("Closes on"), widget=DateInput())
 

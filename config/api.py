@@ -16,7 +16,84 @@ from ledger.api import router as ledger_router
 from notifications.api import router as notifications_router
 from orgs.api_tree import router as orgs_router
 
-api = NinjaAPI(
+# Every answer the code can give, declared on every operation (issue 9, "the contract"):
+# the error body is always {"code", "message", "field"}.
+ERROR_STATUSES = {
+    400: "Invalid input (code `invalid`, or a more specific code) or a control character in text.",
+    401: "Not logged in, or the token is unknown, revoked or expired.",
+    403: "Role too weak, admin mode required, or the initial password must be changed first.",
+    404: "Does not exist or is outside your scope.",
+    409: "The current state does not allow this (conflict, duplicate, cap reached, window closed).",
+    413: "The request or file is too large.",
+    422: "The body is JSON but not the object this operation expects (e.g. an array).",
+    429: "Too many attempts; try again later.",
+}
+
+
+class XueshiApi(NinjaAPI):
+    """NinjaAPI whose schema declares the error answers of every operation in one place,
+    so a new endpoint cannot forget them."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("ErrorOut", {
+            "title": "ErrorOut", "type": "object", "required": ["code", "message"],
+            "properties": {"code": {"type": "string", "title": "Code"},
+                           "message": {"type": "string", "title": "Message"},
+                           "field": {"anyOf": [{"type": "string"}, {"type": "null"}], "title": "Field"}}})
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        _declare_no_control_characters(schema)
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                if method not in ("get", "post", "put", "patch", "delete"):
+                    continue
+                responses = operation.setdefault("responses", {})
+                declared = {str(status) for status in responses}
+                for status, description in ERROR_STATUSES.items():
+                    if str(status) not in declared:
+                        responses[status] = {"description": description, "content": error}
+        return schema
+
+
+# What TextInputGuardMiddleware lets through, declared on every text a client sends.
+NO_CONTROL = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
+
+
+def _declare_no_control_characters(schema: dict) -> None:
+    """Add NO_CONTROL as the pattern of every free-text string in parameters and request
+    bodies (the components they reference included), so the schema says what the
+    middleware refuses."""
+    components = schema.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+
+    def visit(node):
+        if isinstance(node, list):
+            for item in node:
+                visit(item)
+            return
+        if not isinstance(node, dict):
+            return
+        ref = node.get("$ref", "")
+        if ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[1]
+            if name not in seen and name in components:
+                seen.add(name)
+                visit(components[name])
+        if node.get("type") == "string" and not {"format", "enum", "pattern", "const"} & node.keys():
+            node["pattern"] = NO_CONTROL
+        for key, value in node.items():
+            if key != "$ref":
+                visit(value)
+
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict):
+                visit(operation.get("parameters", []))
+                visit(operation.get("requestBody", {}))
+
+
+api = XueshiApi(
     title="xueshi API",
     version="1",
     description="Continuing-education hours platform. Authenticate with a session cookie "
@@ -40,6 +117,8 @@ def on_domain_error(request, exc: DomainError):
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
+    if _json_but_not_an_object(request):
+        return _error(request, 422, ErrorCode.INVALID, "Send a JSON object.")
     first = exc.errors[0] if exc.errors else {}
     loc = [str(p) for p in first.get("loc", [])]
     # Drop where the value came from (body, query, form …) and the schema's own name.
@@ -48,6 +127,18 @@ def on_validation_error(request, exc: ValidationError):
         loc = loc[1:]
     return _error(request, 400, ErrorCode.INVALID, first.get("msg", "invalid input"),
                   ".".join(loc) or None)
+
+
+def _json_but_not_an_object(request) -> bool:
+    """A JSON array (or string, number, null) where the operation expects an object."""
+    import json
+
+    if "json" not in (request.content_type or "") or request.method in ("GET", "HEAD", "DELETE"):
+        return False
+    try:
+        return not isinstance(json.loads(request.body or b"{}"), dict)
+    except ValueError:
+        return False
 
 
 @api.exception_handler(AuthenticationError)

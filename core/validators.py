@@ -130,3 +130,68 @@ def _person_date(value: date) -> date:
 # For API schemas: `start: LearningDate`, `hire_date: PersonDate | None = None`.
 LearningDate = Annotated[date, AfterValidator(_learning_date)]
 PersonDate = Annotated[date, AfterValidator(_person_date)]
+
+
+# --- numbers in forms (one parser: core.minutes) ----------------------------------------
+
+class HoursField(forms.CharField):
+    """Decimal hours ("4", "2.5"), checked by core.minutes.hours_to_minutes; the cleaned
+    value stays the text the services parse again."""
+
+    def __init__(self, *args, allow_zero=False, **kwargs):
+        self.allow_zero = allow_zero
+        kwargs.setdefault("max_length", 20)
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def validate(self, value):
+        from core.errors import DomainError
+        from core.minutes import hours_to_minutes
+
+        super().validate(value)
+        if value in self.empty_values:
+            return
+        try:
+            hours_to_minutes(value, field="hours", allow_zero=self.allow_zero)
+        except DomainError as exc:
+            raise ValidationError(str(exc.message), code="invalid") from None
+
+
+class StrictIntegerField(forms.IntegerField):
+    """An IntegerField through core.minutes.parse_int: ASCII digits only (no "１２", no
+    "1e3", no "12.0"), bounds checked before anything else."""
+
+    def to_python(self, value):
+        from core.errors import DomainError
+        from core.minutes import parse_int
+
+        if value in self.empty_values:
+            return None
+        low = self.min_value if self.min_value is not None else 0
+        high = self.max_value if self.max_value is not None else 2**31 - 1
+        try:
+            return parse_int(str(value).strip() if isinstance(value, str) else value,
+                             field=None, min=low, max=high)
+        except DomainError as exc:
+            raise ValidationError(str(exc.message), code="invalid") from None
+
+
+class AmountField(forms.CharField):
+    """A money amount such as a cost ("0.35"), checked by core.minutes.parse_decimal:
+    at most `max_whole_digits` digits and `places` decimals, no sign, no exponent."""
+
+    def __init__(self, *args, max_whole_digits=8, places=2, **kwargs):
+        self.max_whole_digits, self.places = max_whole_digits, places
+        kwargs.setdefault("max_length", 20)
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def validate(self, value):
+        from core.errors import DomainError
+        from core.minutes import parse_decimal
+
+        super().validate(value)
+        try:
+            parse_decimal(value, field=None, max_whole_digits=self.max_whole_digits, places=self.places)
+        except DomainError as exc:
+            raise ValidationError(str(exc.message), code="invalid") from None

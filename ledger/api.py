@@ -4,7 +4,7 @@ import re
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from accounts.api_auth import admin_auth
 from core.api_schemas import ErrorOut, PageIn, paginate
@@ -18,6 +18,7 @@ from ledger.services import ledger_admin_credit, ledger_admin_reverse_posting
 router = Router(tags=["ledger"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH_PATTERN = r"^(19\d{2}|2\d{3})-(0[1-9]|1[0-2])$"  # 1900-01 .. 2999-12, as parse_range checks
 
 
 def parse_range(start: str | None, end: str | None) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -42,8 +43,8 @@ def parse_range(start: str | None, end: str | None) -> tuple[tuple[int, int], tu
 
 
 class RangeIn(Schema):
-    start: str | None = Field(None, max_length=7, description="YYYY-MM")
-    end: str | None = Field(None, max_length=7, description="YYYY-MM")
+    start: str | None = Field(None, max_length=7, pattern=MONTH_PATTERN, description="YYYY-MM")
+    end: str | None = Field(None, max_length=7, pattern=MONTH_PATTERN, description="YYYY-MM")
 
 
 class ClassOut(Schema):
@@ -215,7 +216,7 @@ def entries_person(request, person_id: int, filters: Query[EntryFilter]):
 
 
 @router.get("/policy/{year}", response={200: PolicyOut, **ERRORS}, url_name="policy_year")
-def policy_year(request, year: int):
+def policy_year(request, year: int = Path(..., ge=1900, le=2999)):
     """The yearly rules of the caller's academy."""
     if not 1900 <= year <= 2999:
         raise DomainError(ErrorCode.INVALID, _("Choose a year between 1900 and 2999."), field="year")

@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.validators import BoundedDateField, SingleLineField
+from core.validators import BoundedDateField, SingleLineField, StrictIntegerField
 from ledger.models import BackboneBasis
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -92,13 +92,13 @@ class ReverseForm(forms.Form):
 
 
 class PolicyForm(forms.Form):
-    annual_target_hours = forms.IntegerField(label=_("Yearly target (hours)"), min_value=1, max_value=1000)
-    backbone_single_min_hours = forms.IntegerField(label=_("Backbone: one training of more than (hours)"),
+    annual_target_hours = StrictIntegerField(label=_("Yearly target (hours)"), min_value=1, max_value=1000)
+    backbone_single_min_hours = StrictIntegerField(label=_("Backbone: one training of more than (hours)"),
                                                    min_value=0, max_value=1000)
-    backbone_ratio_permille = forms.IntegerField(label=_("Backbone ratio (‰)"), min_value=0, max_value=1000)
+    backbone_ratio_permille = StrictIntegerField(label=_("Backbone ratio (‰)"), min_value=0, max_value=1000)
     backbone_basis = forms.ChoiceField(label=_("Backbone basis"), choices=BackboneBasis.choices)
-    chapter_threshold_percent = forms.IntegerField(label=_("Chapter threshold (%)"), min_value=1, max_value=100)
-    heartbeat_seconds = forms.IntegerField(label=_("Heartbeat interval (s)"), min_value=5, max_value=600)
+    chapter_threshold_percent = StrictIntegerField(label=_("Chapter threshold (%)"), min_value=1, max_value=100)
+    heartbeat_seconds = StrictIntegerField(label=_("Heartbeat interval (s)"), min_value=5, max_value=600)
     claim_year_chosen = forms.BooleanField(
         label=_("Learners choose the year a claim counts in"), required=False,
         help_text=_("As in the CAST rules: a claim's hours count in the year the learner picks, "
@@ -108,7 +108,7 @@ class PolicyForm(forms.Form):
 class CapClassForm(forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=32)
     name = SingleLineField(label=_("Name"), max_length=64)
-    cap_hours = forms.IntegerField(label=_("Yearly cap (hours, empty: none)"), min_value=0,
+    cap_hours = StrictIntegerField(label=_("Yearly cap (hours, empty: none)"), min_value=0,
                                    max_value=10000, required=False)
 
 

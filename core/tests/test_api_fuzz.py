@@ -1,6 +1,6 @@
 """schemathesis against our own OpenAPI schema, in-process: for every operation, as a
-learner and as an institute admin in admin mode, no server error and no response that
-breaks the schema. Seeded and bounded so that it runs the same way every time."""
+learner and as an institute admin in admin mode, no server error, no undocumented status,
+no response that breaks the schema, no invalid input accepted. Seeded and bounded so that it runs the same way every time."""
 
 import pytest
 import schemathesis
@@ -8,7 +8,13 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from config.wsgi import application
 
@@ -45,11 +51,27 @@ def auth_headers(request, cast, settings, tmp_path):
     return {"Authorization": f"Bearer {secret}"}
 
 
+# --- the contract (issue 9): every answer declared, invalid input refused --------------
+# status_code_conformance: no undocumented status; negative_data_rejection: input that
+# breaks the schema is never accepted; positive_data_acceptance: on reading operations
+# (GET), input the schema allows is never refused with 400. Write operations, and the
+# two ledger reads that take a month range, are left out of the last one: they refuse
+# schema-valid input on purpose because a rule spans fields (an end before the start, a
+# range over ten years, a claim year without an open window), with 400 and the error body.
+# schemathesis generates strings with NUL and other control characters (allow_x00) and
+# out-of-range numbers in its negative mode; both databases run this test (make test).
+POSITIVE_SKIPPED = {"/api/v1/ledger/archive/me", "/api/v1/ledger/archive/{person_id}",
+                    "/api/v1/ledger/entries/me", "/api/v1/ledger/entries/{person_id}"}
+CONTRACT = [not_a_server_error, status_code_conformance, content_type_conformance,
+            response_schema_conformance, negative_data_rejection]
+
+
 @schema.parametrize()
-@settings(max_examples=12, derandomize=True, deadline=None,
+@settings(max_examples=10, derandomize=True, deadline=None,
           suppress_health_check=list(HealthCheck))
-def test_api_conforms(case, auth_headers):
-    # The login operation itself goes without a token.
+def test_api_contract(case, auth_headers):
     login = case.path == "/api/v1/auth/tokens" and case.method == "POST"
     headers = None if login else auth_headers
-    case.call_and_validate(headers=headers, checks=[not_a_server_error, response_schema_conformance])
+    reading = case.method == "GET" and case.path not in POSITIVE_SKIPPED
+    checks = CONTRACT + ([positive_data_acceptance] if reading else [])
+    case.call_and_validate(headers=headers, checks=checks)

@@ -73,3 +73,8 @@ def test_demo_has_a_second_academy_on_the_cast_rules():
     # Online 58 h is capped at 50 h; offline 32 h counts in full.
     assert (archive.total, archive.effective) == (90 * 60, 82 * 60)
     assert len(archive.by_category) == 4
+
+
+def test_demo_logins_print_the_chosen_port(capsys):
+    call_command("demo_logins", "--port", "8123")
+    assert "http://127.0.0.1:8123/" in capsys.readouterr().out

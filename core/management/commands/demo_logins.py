@@ -7,10 +7,13 @@ from core.management.commands.seed_demo import demo_people
 class Command(BaseCommand):
     help = "Print the demo academy's logins."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000, help="the port `make demo` serves on")
+
     def handle(self, *args, **options):
         out = self.stdout
         out.write("")
-        out.write("xueshi demo: http://127.0.0.1:8000/")
+        out.write(f"xueshi demo: http://127.0.0.1:{options['port']}/")
         out.write(f"{'login name':<18} {'password':<18} role / what to try")
         out.write("-" * 78)
         for person in demo_people():
