@@ -1,6 +1,7 @@
 """Ledger API: archives, the entries behind them, the year's policy, admin credits."""
 
 import re
+from datetime import date
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,7 +11,6 @@ from accounts.api_auth import admin_auth
 from core.api_schemas import ErrorOut, PageIn, paginate
 from core.errors import DomainError, ErrorCode
 from core.minutes import HOURS_PATTERN, MAX_MINUTES, hours_to_minutes
-from core.validators import LearningDate
 from ledger.access import get_person_for, get_posting_of_entry
 from ledger.queries import archive_for, entries_for, policy_for
 from ledger.services import ledger_admin_credit, ledger_admin_reverse_posting
@@ -148,8 +148,8 @@ class CreditIn(Schema):
                                 description="whole minutes, e.g. 970 for 16 h 10 min")
     hours: str | None = Field(None, max_length=9, pattern=HOURS_PATTERN,
                               description="instead of minutes: decimal hours, e.g. 4 or 2.5")
-    start: LearningDate
-    end: LearningDate | None = None
+    start: date
+    end: date | None = None
     reason: str = Field(..., min_length=1, max_length=500)
     source_note: str = Field("", max_length=200)
     request_key: str | None = Field(

@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.validators import BoundedDateField, SingleLineField, StrictIntegerField
+from core.validators import SingleLineField, StrictIntegerField
 from ledger.models import BackboneBasis
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -55,9 +55,9 @@ class CreditForm(forms.Form):
                             widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": r"\d{1,5}"}))
     minutes = forms.CharField(label=_("Minutes"), max_length=5, required=False,
                               widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": r"\d{1,5}"}))
-    start = BoundedDateField(label=_("Start"), input_formats=["%Y-%m-%d"], widget=ISODateInput)
-    end = BoundedDateField(label=_("End"), required=False, input_formats=["%Y-%m-%d"],
-                           widget=ISODateInput)
+    start = forms.DateField(label=_("Start"), input_formats=["%Y-%m-%d"], widget=ISODateInput)
+    end = forms.DateField(label=_("End"), required=False, input_formats=["%Y-%m-%d"],
+                          widget=ISODateInput)
     reason = forms.CharField(label=_("Reason"), max_length=500)
     source_note = forms.CharField(label=_("Where the hours come from"), max_length=200, required=False)
     # A fresh key per rendered form: posting the same form twice credits once.

@@ -70,8 +70,10 @@ def test_every_numeric_form_field_refuses_bombs(form_class):
             started = time.process_time()
             bound = form_class(data={name: bomb})
             bound.is_valid()
-            assert name in bound.errors, f"{form_class.__name__}.{name} accepted {bomb!r}"
-            assert all(str(e) for e in bound.errors[name])
+            # The 小时 + 分 pair reports its error on the hours field.
+            where = "hours" if name in ("minutes", "mins") and "hours" in form.fields else name
+            assert where in bound.errors, f"{form_class.__name__}.{name} accepted {bomb!r}"
+            assert all(str(e) for e in bound.errors[where])
             assert time.process_time() - started < 0.5
 
 
