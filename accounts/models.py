@@ -161,16 +161,22 @@ class ApiToken(models.Model):
 
 
 class LoginThrottle(models.Model):
-    """Failed attempts per (account, address) key: the account the typed login name,
-    email or mobile resolves to, or the typed text if it names no account. Keyed on both
-    so that one person guessing cannot lock out a whole institute behind one NAT
-    address, and attempts from elsewhere do not lock the owner out of their own office.
-    Logins, admin mode and current-password checks all count here."""
+    """One failure budget of the login throttle (accounts.services.throttle).
 
-    key = models.CharField(max_length=64, unique=True)  # sha256 of account (or text) + address
-    failures = models.PositiveIntegerField(default=0)
-    first_failure_at = models.DateTimeField(null=True, blank=True)
+    Budgets, keyed by a sha256 of their subject: a browser that has logged in to the
+    account before (its signed device cookie) has one of its own; every other client of
+    the account (new browsers, the token endpoint) shares one per account, across all
+    addresses; a bearer token re-checking the password has its own; text that names no
+    account has one per text. Each attempt is counted before the password is hashed,
+    under a row lock, so parallel requests cannot pass the limit."""
+
+    key = models.CharField(max_length=64, unique=True)  # sha256 of the budget's subject
+    failures = models.PositiveIntegerField(default=0)  # attempts counted in this window
+    first_failure_at = models.DateTimeField(null=True, blank=True)  # window start
     locked_until = models.DateTimeField(null=True, blank=True)
+    # Lock periods in a row: each one lasts twice as long as the one before.
+    lockouts = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     def __str__(self):
         return self.key[:12]

@@ -201,6 +201,22 @@ XUESHI_ADMIN_IDLE_SECONDS = env_int("XUESHI_ADMIN_IDLE_SECONDS", 30 * 60, minimu
 XUESHI_ADMIN_MAX_SECONDS = env_int("XUESHI_ADMIN_MAX_SECONDS", 2 * 3600, minimum=60)
 XUESHI_KNOWN_DEFAULT_PASSWORDS = ["123456", "abcd1234", "12345678", "password", "xueshi123"]
 
+# --- accounts/auth settings ---
+# How many reverse proxies in front of the app append to X-Forwarded-For; the client
+# address is the entry that many hops from the right. 0: use REMOTE_ADDR (no proxy).
+# Set it to exactly the number of proxies: too high lets clients forge their address.
+XUESHI_TRUSTED_PROXY_COUNT = env_int("XUESHI_TRUSTED_PROXY_COUNT", 0, minimum=0)
+if XUESHI_TRUSTED_PROXY_COUNT > 5:
+    raise ImproperEnv(f"XUESHI_TRUSTED_PROXY_COUNT={XUESHI_TRUSTED_PROXY_COUNT} is above 5; "
+                      "it counts reverse proxies in front of the app")
+# Growing locks of the shared per-account budget never exceed this.
+XUESHI_LOGIN_LOCK_MAX_SECONDS = env_int("XUESHI_LOGIN_LOCK_MAX_SECONDS", 24 * 3600, minimum=60)
+# Failures of the shared budget after which clients without the device cookie see a CAPTCHA.
+XUESHI_LOGIN_CAPTCHA_AFTER = env_int("XUESHI_LOGIN_CAPTCHA_AFTER", 2, minimum=0)
+XUESHI_DEVICE_COOKIE_DAYS = env_int("XUESHI_DEVICE_COOKIE_DAYS", 180, minimum=1)
+XUESHI_DEVICE_COOKIE_SECURE = HTTPS
+# --- end of accounts/auth settings ---
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if "REDIS_URL" in __import__("os").environ:
     CACHES["default"] = {

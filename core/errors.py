@@ -16,6 +16,7 @@ class ErrorCode(models.TextChoices):
     NOT_AUTHENTICATED = "not_authenticated", "log in first"
     BAD_CREDENTIALS = "bad_credentials", "wrong login name or password"
     THROTTLED = "throttled", "too many attempts"
+    CAPTCHA_REQUIRED = "captcha_required", "solve the CAPTCHA first"
     PASSWORD_CHANGE_REQUIRED = "password_change_required", "initial password must be changed"
     PASSWORD_EXPIRED = "password_expired", "initial password expired"
     WEAK_PASSWORD = "weak_password", "password refused"

@@ -3,6 +3,7 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from accounts.devices import login_client
 from accounts.models import User
 from accounts.queries import roles_of
 from accounts.services import (
@@ -120,8 +121,10 @@ def me_out(user: User, admin_role=None) -> dict:
 def token_obtain(request, payload: TokenIn):
     """Exchange a login name (or email or mobile) and password for a bearer token. With an
     initial password only the password change works until it is changed."""
+    # The token endpoint has no CAPTCHA; it draws on the account's shared budget (or the
+    # device's, if the client sends the browser's device cookie).
     user = authenticate_with_throttle(identifier=payload.login, password=payload.password,
-                                      ip=client_ip(request), purpose="token")
+                                      client=login_client(request), purpose="token")
     token, secret = token_create(user=user, name=payload.name)
     return Status(201, {"id": token.pk, "token": secret,
                         "password_change_required": user.password_is_initial})
@@ -162,7 +165,7 @@ def me(request):
 def me_update(request, payload: ProfileIn):
     """Change one's own email and mobile (the current password is required)."""
     user = profile_update(user=request.auth_user, email=payload.email, mobile=payload.mobile,
-                          password=payload.password, ip=client_ip(request))
+                          password=payload.password, client=login_client(request))
     return me_out(user, getattr(request, "admin_role", None))
 
 
@@ -172,7 +175,7 @@ def me_password(request, payload: PasswordIn):
     """Change one's own password; other sessions and tokens end."""
     password_change(user=request.auth_user, old_password=payload.old_password,
                     new_password=payload.new_password, keep_token=request.auth_token,
-                    ip=client_ip(request))
+                    client=login_client(request))
     if request.auth_token is None:
         from accounts.views.auth import remember_stamp
 

@@ -14,14 +14,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.backends import find_user_by_identifier
-from accounts.models import ApiToken, LoginThrottle, RoleAssignment, User
+from accounts.models import ApiToken, RoleAssignment, User
 from accounts.passwords import MAX_PASSWORD_LENGTH
+from accounts.services.throttle import (
+    LoginClient,
+    throttle_bucket,
+    throttle_clear,
+    throttle_failures,
+    throttle_give_back,
+    throttle_reserve,
+)
 from core.audit import audit_record
 from core.errors import DomainError, ErrorCode
 
 __all__ = [
     "GENERIC_LOGIN_ERROR",
     "authenticate_with_throttle",
+    "login_needs_captcha",
     "current_password_check",
     "password_change",
     "password_set_initial",
@@ -38,59 +47,50 @@ GENERIC_LOGIN_ERROR = gettext_noop("Wrong login name or password.")
 
 
 THROTTLED_MESSAGE = gettext_noop("Too many failed attempts. Try again in a few minutes.")
+CAPTCHA_MESSAGE = gettext_noop("Type the characters shown in the picture.")
 
 
-def _throttle_key(identifier: str, ip: str | None, user: User | None = None) -> str:
-    # One bucket per account and address, whichever of the login name, email or mobile
-    # was typed (else a guesser gets three times the attempts). Text that names no
-    # account keeps a bucket of its own and gets the same refusal.
-    if user is not None:
-        subject = f"account:{user.pk}"
-    else:
-        subject = f"name:{(identifier or '').strip().lower()}"
-    return hashlib.sha256(f"{subject}\x00{ip or ''}".encode()).hexdigest()
+def login_needs_captcha(*, identifier: str, client: LoginClient | None = None) -> bool:
+    """Whether a login attempt for `identifier` from `client` must first solve the
+    CAPTCHA: only clients without the account's device cookie, once the shared budget
+    has XUESHI_LOGIN_CAPTCHA_AFTER failures in it (text naming no account alike, so the
+    CAPTCHA tells nothing about which names exist)."""
+    client = client or LoginClient()
+    known = find_user_by_identifier(identifier)
+    if client.device_for(known):
+        return False
+    key = throttle_bucket(user=known, identifier=identifier, client=client)
+    return throttle_failures(key) >= settings.XUESHI_LOGIN_CAPTCHA_AFTER
 
 
-def _throttled_until(key: str):
-    row = LoginThrottle.objects.filter(key=key).first()
-    if row and row.locked_until and row.locked_until > timezone.now():
-        return row.locked_until
-    return None
-
-
-def _record_failure(key: str) -> None:
-    now = timezone.now()
-    window = timedelta(seconds=settings.XUESHI_LOGIN_COOLOFF_SECONDS)
-    with transaction.atomic():
-        row, _created = LoginThrottle.objects.select_for_update().get_or_create(key=key)
-        if row.first_failure_at is None or now - row.first_failure_at > window:
-            row.failures = 0
-            row.first_failure_at = now
-        row.failures += 1
-        if row.failures >= settings.XUESHI_LOGIN_FAILURES_ALLOWED:
-            row.locked_until = now + window
-        row.save()
-
-
-def _clear_failures(key: str) -> None:
-    LoginThrottle.objects.filter(key=key).delete()
-
-
-def authenticate_with_throttle(*, identifier: str, password: str, ip: str | None,
-                               purpose: str = "login") -> User:
-    """Check a login name/email/mobile and password. Invariant: after
-    XUESHI_LOGIN_FAILURES_ALLOWED failures for one (account, address) pair (for text
-    naming no account: one (text, address) pair), that pair is refused until the
-    cool-off passes, whatever the password; every attempt is audited; unknown names and
-    wrong passwords give the same error. Must not run inside a transaction that the
-    refusal rolls back, or the failure count and its audit row are lost."""
+def authenticate_with_throttle(*, identifier: str, password: str, ip: str | None = None,
+                               purpose: str = "login", client: LoginClient | None = None,
+                               captcha_passed: bool | None = None) -> User:
+    """Check a login name/email/mobile and password. Invariants: each attempt draws on
+    one budget of the throttle (accounts.services.throttle: the device's own when the
+    client carries the account's device cookie, else the account's shared one, else the
+    typed text's) and is counted before the password is hashed, so no more than
+    XUESHI_LOGIN_FAILURES_ALLOWED guesses per window get through, also in parallel;
+    once a budget is spent it is refused whatever the password; a client without the
+    device cookie must pass the CAPTCHA once the shared budget has
+    XUESHI_LOGIN_CAPTCHA_AFTER failures (`captcha_passed=None`: a channel without one,
+    the API, which draws on the same budget); every attempt is audited on the account
+    it names; unknown names and wrong passwords give the same error. Must not run inside
+    a transaction that the refusal rolls back, or the count and its audit row are lost."""
     identifier = (identifier or "").strip()
     password = password or ""
+    client = client or LoginClient(ip=ip)
+    ip = ip or client.ip
     known = find_user_by_identifier(identifier)
-    key = _throttle_key(identifier, ip, known)
-    if _throttled_until(key):
+    org = known.institute if known else None
+    key = throttle_bucket(user=known, identifier=identifier, client=client)
+    if captcha_passed is False and login_needs_captcha(identifier=identifier, client=client):
+        audit_record(actor=known, actor_label=identifier[:200],
+                     action=f"{purpose}.captcha_required", ip=ip, org=org)
+        raise DomainError(ErrorCode.CAPTCHA_REQUIRED, _(CAPTCHA_MESSAGE), field="captcha")
+    if throttle_reserve(key):
         audit_record(actor=known, actor_label=identifier[:200], action=f"{purpose}.throttled",
-                     ip=ip, org=known.institute if known else None)
+                     ip=ip, org=org)
         raise DomainError(ErrorCode.THROTTLED, _(THROTTLED_MESSAGE))
     # Refuse absurd passwords before hashing: a 1 MB password must not cost a PBKDF2 run.
     if not identifier or not password or len(password) > MAX_PASSWORD_LENGTH:
@@ -100,11 +100,13 @@ def authenticate_with_throttle(*, identifier: str, password: str, ip: str | None
 
         user = authenticate(None, username=identifier, password=password)
     if user is None:
-        with transaction.atomic():
-            _record_failure(key)
-            audit_record(actor=known, actor_label=identifier[:200], action=f"{purpose}.failed",
-                         ip=ip, org=known.institute if known else None)
+        audit_record(actor=known, actor_label=identifier[:200], action=f"{purpose}.failed",
+                     ip=ip, org=org)
         raise DomainError(ErrorCode.BAD_CREDENTIALS, _(GENERIC_LOGIN_ERROR))
+    if client.device_for(user):
+        throttle_clear(key)
+    else:
+        throttle_give_back(key)
     if user.password_is_initial and user.initial_password_expires_at and \
             user.initial_password_expires_at <= timezone.now():
         audit_record(actor=user, action=f"{purpose}.expired_initial_password", ip=ip,
@@ -112,7 +114,6 @@ def authenticate_with_throttle(*, identifier: str, password: str, ip: str | None
         raise DomainError(ErrorCode.PASSWORD_EXPIRED,
                           _("Your initial password has expired. Ask your administrator "
                             "for a new one."))
-    _clear_failures(key)
     audit_record(actor=user, action=f"{purpose}.succeeded", obj=user, org=user.institute, ip=ip)
     return user
 
@@ -129,36 +130,43 @@ def _validate_new_password(user: User, new_password: str, old_password: str | No
                           field="new_password") from None
 
 
-def current_password_check(*, user: User, password: str, ip: str | None, purpose: str,
-                           field: str = "password") -> None:
+def current_password_check(*, user: User, password: str, ip: str | None = None,
+                           purpose: str, field: str = "password",
+                           client: LoginClient | None = None) -> None:
     """A signed-in person confirms a change with their current password. Invariant: the
-    check counts in the login throttle of (account, address), so a stolen session or
-    token guesses no faster than the login page allows; once over the limit even the
-    right password is refused until the cool-off; every failure is audited. Must not run
-    inside a transaction that the refusal rolls back."""
-    key = _throttle_key(user.login_name, ip, user)
-    if _throttled_until(key):
+    check draws on a budget of the login throttle (this browser's device budget, this
+    bearer token's own, or else the account's shared one), so a stolen session or token
+    guesses no faster than the login page allows and cannot lock the owner out of their
+    own browser; once the budget is spent even the right password is refused until the
+    cool-off; every failure is audited. Must not run inside a transaction that the
+    refusal rolls back."""
+    client = client or LoginClient(ip=ip)
+    ip = ip or client.ip
+    key = throttle_bucket(user=user, client=client, signed_in=True)
+    if throttle_reserve(key):
         audit_record(actor=user, action=f"{purpose}.throttled", ip=ip, org=user.institute)
         raise DomainError(ErrorCode.THROTTLED, _(THROTTLED_MESSAGE), field=field)
     password = password or ""
     # Refuse absurd passwords before hashing, as at login.
     if len(password) > MAX_PASSWORD_LENGTH or not user.check_password(password):
-        with transaction.atomic():
-            _record_failure(key)
-            audit_record(actor=user, action=f"{purpose}.failed", ip=ip, org=user.institute)
+        audit_record(actor=user, action=f"{purpose}.failed", ip=ip, org=user.institute)
         raise DomainError(ErrorCode.BAD_CREDENTIALS, _("The current password is wrong."),
                           field=field)
-    _clear_failures(key)
+    if client.device_for(user) or client.token_id is not None:
+        throttle_clear(key)
+    else:
+        throttle_give_back(key)
 
 
 def password_change(*, user: User, old_password: str, new_password: str,
-                    keep_token: ApiToken | None = None, ip: str | None = None) -> User:
+                    keep_token: ApiToken | None = None, ip: str | None = None,
+                    client: LoginClient | None = None) -> User:
     """The person sets their own password. Invariant: the old password was right (the
     check is throttled like a login), the new one passes every validator, the
     initial-password flag is cleared, and every other session and token of the person
     ends (the caller keeps its own session)."""
     # Outside the transaction: a wrong old password must leave its count and audit row.
-    current_password_check(user=user, password=old_password, ip=ip,
+    current_password_check(user=user, password=old_password, ip=ip, client=client,
                            purpose="password_change", field="old_password")
     if len(new_password or "") > MAX_PASSWORD_LENGTH:
         raise DomainError(ErrorCode.WEAK_PASSWORD,
@@ -223,21 +231,24 @@ def user_end_other_sessions(*, user: User, reason: str,
     others.update(revoked_at=timezone.now())
 
 
-def admin_mode_check_password(*, user: User, password: str, role_id, ip: str | None) -> RoleAssignment:
-    """Re-check the password (throttled like a login) and the chosen role."""
+def admin_mode_check_password(*, user: User, password: str, role_id, ip: str | None = None,
+                              client: LoginClient | None = None) -> RoleAssignment:
+    """Re-check the password (throttled like a login, on this client's budget) and the
+    chosen role."""
     try:
         role = RoleAssignment.objects.select_related("org").get(pk=int(role_id), user=user)
     except (RoleAssignment.DoesNotExist, TypeError, ValueError):
         raise DomainError(ErrorCode.INVALID, _("Choose one of your roles."), field="role") from None
+    client = client or LoginClient(ip=ip)
     try:
-        authenticate_with_throttle(identifier=user.login_name, password=password, ip=ip,
-                                   purpose="admin_mode")
+        current_password_check(user=user, password=password, client=client,
+                               purpose="admin_mode")
     except DomainError as exc:
         if exc.code == ErrorCode.BAD_CREDENTIALS:
             raise DomainError(ErrorCode.BAD_CREDENTIALS, _("The password is wrong."),
                               field="password") from None
         raise
-    audit_record(actor=user, action="admin_mode.entered", obj=role, org=role.org, ip=ip)
+    audit_record(actor=user, action="admin_mode.entered", obj=role, org=role.org, ip=client.ip)
     return role
 
 
@@ -286,7 +297,8 @@ def token_enter_admin_mode(*, token: ApiToken, password: str, role_id, ip) -> Ro
     """A bearer token enters admin mode the way a session does. Invariant: the password
     check is the login throttle's, so a wrong password is counted and audited; hence no
     transaction around it (a rollback would discard both and never trip the throttle)."""
-    role = admin_mode_check_password(user=token.user, password=password, role_id=role_id, ip=ip)
+    role = admin_mode_check_password(user=token.user, password=password, role_id=role_id,
+                                     client=LoginClient(ip=ip, token_id=token.pk))
     now = timezone.now()
     ApiToken.objects.filter(pk=token.pk).update(admin_role=role, admin_since=now, admin_last=now)
     return role

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services.auth import current_password_check
+from accounts.services.throttle import LoginClient
 from core.audit import audit_record
 from core.errors import DomainError, ErrorCode
 
@@ -39,13 +40,14 @@ def normalise_mobile(value: str | None, *, field: str = "mobile") -> str | None:
 
 
 def profile_update(*, user: User, email: str | None, mobile: str | None, password: str,
-                   ip: str | None = None) -> User:
+                   ip: str | None = None, client: LoginClient | None = None) -> User:
     """The person edits their own contact data (个人基本信息 / 邮件账户设置). Invariant:
     the current password was given, checked under the login throttle (an email is a
     login and an SSO identity, so a stolen session must not be able to re-point it or
     guess the password through this form); email and mobile stay unique."""
     # Outside the transaction: a wrong password must leave its count and audit row.
-    current_password_check(user=user, password=password, ip=ip, purpose="profile_update")
+    current_password_check(user=user, password=password, ip=ip, client=client,
+                           purpose="profile_update")
     with transaction.atomic():
         return _profile_save(user=user, email=email, mobile=mobile)
 

@@ -62,20 +62,21 @@ def test_one_megabyte_password_is_refused_before_hashing(cast, client, django_as
     assert exc.value.code == ErrorCode.BAD_CREDENTIALS
 
 
-@override_settings(XUESHI_LOGIN_FAILURES_ALLOWED=5, XUESHI_LOGIN_COOLOFF_SECONDS=900)
-def test_throttle_per_name_and_address(cast, client):
+@override_settings(XUESHI_LOGIN_FAILURES_ALLOWED=5, XUESHI_LOGIN_COOLOFF_SECONDS=900,
+                   XUESHI_LOGIN_CAPTCHA_AFTER=100)
+def test_throttle_per_account_for_unknown_clients(cast, client):
     for _ in range(20):
         post_login(client, "niaot-zhangsan", "wrong", ip="10.1.1.1")
-    # Now even the right password is refused from that address, with the generic notice.
+    # Now even the right password is refused for clients without the device cookie,
+    # from any address, with the generic notice.
     response = post_login(client, "niaot-zhangsan", cast.password, ip="10.1.1.1")
     assert "_auth_user_id" not in client.session
     assert "失败次数过多" in response.content.decode()
+    assert "失败次数过多" in post_login(Client(), "niaot-zhangsan", cast.password,
+                                          ip="10.9.9.9").content.decode()
     # Another person behind the same address still logs in.
     other = Client()
     assert post_login(other, "niaot-lisi", cast.password, ip="10.1.1.1").status_code == 302
-    # The same person from another address is not locked out of their office.
-    own = Client()
-    assert post_login(own, "niaot-zhangsan", cast.password, ip="10.9.9.9").status_code == 302
     # Unknown names are throttled the same way (no hint that the name does not exist).
     for _ in range(6):
         post_login(client, "ghost-user", "wrong", ip="10.1.1.1")
@@ -83,7 +84,8 @@ def test_throttle_per_name_and_address(cast, client):
     assert AuditEvent.objects.filter(action="login.throttled").exists()
 
 
-@override_settings(XUESHI_LOGIN_FAILURES_ALLOWED=3, XUESHI_LOGIN_COOLOFF_SECONDS=900)
+@override_settings(XUESHI_LOGIN_FAILURES_ALLOWED=3, XUESHI_LOGIN_COOLOFF_SECONDS=900,
+                   XUESHI_LOGIN_CAPTCHA_AFTER=100)
 def test_throttle_counts_per_account_whichever_identifier_is_typed(cast, client):
     cast.learner.email = "zhangsan@niaot.ac.cn"
     cast.learner.mobile = "13800138000"
@@ -107,7 +109,8 @@ def test_throttle_counts_per_account_whichever_identifier_is_typed(cast, client)
                                              ip="10.3.3.3").content.decode()
 
 
-@override_settings(XUESHI_LOGIN_FAILURES_ALLOWED=3, XUESHI_LOGIN_COOLOFF_SECONDS=900)
+@override_settings(XUESHI_LOGIN_FAILURES_ALLOWED=3, XUESHI_LOGIN_COOLOFF_SECONDS=900,
+                   XUESHI_LOGIN_CAPTCHA_AFTER=100)
 def test_throttle_lifts_after_cool_off(cast, client):
     from accounts.models import LoginThrottle
 
@@ -234,9 +237,11 @@ def test_current_password_guessing_on_change_page_is_throttled(cast, client):
     assert cast.learner.check_password(cast.password)
     assert AuditEvent.objects.filter(action="password_change.failed", actor=cast.learner).count() == 3
     assert AuditEvent.objects.filter(action="password_change.throttled").count() == 1
-    # One bucket with the login of this account from this address.
-    assert "失败次数过多" in post_login(Client(), "niaot-zhangsan", cast.password,
+    # One budget with the logins of this browser (its device cookie) for this account;
+    # the guesses of this session do not lock the account for other clients.
+    assert "失败次数过多" in post_login(client, "niaot-zhangsan", cast.password,
                                           ip="127.0.0.1").content.decode()
+    assert post_login(Client(), "niaot-zhangsan", cast.password).status_code == 302
 
 
 def test_password_change_ends_other_sessions(cast):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.adminmode import session_admin_clear, session_admin_start
+from accounts.devices import login_client, remember_device
 from accounts.forms import AdminModeForm, LoginForm, PasswordChangeForm
 from accounts.middleware import SESSION_STAMP
 from accounts.queries import roles_of
@@ -19,7 +20,6 @@ from accounts.services import (
 )
 from core.audit import audit_record
 from core.errors import DomainError
-from core.requestcontext import client_ip
 
 
 def remember_stamp(request, user) -> None:
@@ -43,7 +43,7 @@ def login_view(request):
         try:
             user = authenticate_with_throttle(identifier=form.cleaned_data["login"],
                                               password=form.cleaned_data["password"],
-                                              ip=client_ip(request))
+                                              client=login_client(request))
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -51,8 +51,12 @@ def login_view(request):
             remember_stamp(request, user)
             if user.password_is_initial:
                 messages.warning(request, _("Please change your initial password before you go on."))
-                return redirect("accounts:password_change")
-            return redirect(_safe_next(request, "/"))
+                response = redirect("accounts:password_change")
+            else:
+                response = redirect(_safe_next(request, "/"))
+            # This browser now has its own failure budget for the account.
+            remember_device(request, response, user)
+            return response
     return render(request, "accounts/login.html", {"form": form,
                                                    "next": request.GET.get("next", "")})
 
@@ -78,7 +82,7 @@ def password_change_view(request):
         try:
             password_change(user=request.user, old_password=form.cleaned_data["old_password"],
                             new_password=form.cleaned_data["new_password"],
-                            ip=client_ip(request))
+                            client=login_client(request))
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -104,7 +108,7 @@ def admin_mode_view(request):
             role = admin_mode_check_password(user=request.user,
                                              password=form.cleaned_data["password"],
                                              role_id=form.cleaned_data["role"],
-                                             ip=client_ip(request))
+                                             client=login_client(request))
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:

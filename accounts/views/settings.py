@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.devices import login_client
 from accounts.services import login_name_switch_to_email, profile_update
 from core.errors import DomainError
-from core.requestcontext import client_ip
 
 
 class ProfileForm(forms.Form):
@@ -30,7 +30,8 @@ def profile_view(request):
         try:
             profile_update(user=user, email=form.cleaned_data["email"],
                            mobile=form.cleaned_data["mobile"],
-                           password=form.cleaned_data["password"], ip=client_ip(request))
+                           password=form.cleaned_data["password"],
+                           client=login_client(request))
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
