@@ -8,11 +8,10 @@ from django.utils.translation import gettext as _
 from ninja.security.base import AuthBase
 
 from accounts.adminmode import token_admin_role
+from accounts.gate import initial_password_allows
 from accounts.models import ApiToken
 from accounts.services import token_authenticate
 from core.errors import DomainError, ErrorCode
-
-_PASSWORD_CHANGE_OPS = {"password_change", "me", "token_list", "token_revoke", "token_create"}
 
 
 def _csrf_ok(request) -> bool:
@@ -46,7 +45,6 @@ class ApiAuth(AuthBase):
             return None
         request.auth_user = user
         request.auth_token = token
-        op = getattr(getattr(request, "resolver_match", None), "url_name", "") or ""
         if user.password_is_initial and user.initial_password_expires_at is not None and \
                 user.initial_password_expires_at <= timezone.now():
             # As on the pages (AccountStateMiddleware): an expired initial password
@@ -54,7 +52,8 @@ class ApiAuth(AuthBase):
             raise DomainError(ErrorCode.PASSWORD_EXPIRED,
                               _("Your initial password has expired. Ask your administrator "
                                 "for a new one."))
-        if user.password_is_initial and op not in _PASSWORD_CHANGE_OPS:
+        if user.password_is_initial and not initial_password_allows(request.path_info,
+                                                                     request.method):
             request.auth_failure_code = ErrorCode.PASSWORD_CHANGE_REQUIRED
             return None
         if token is not None:

@@ -6,11 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.adminmode import session_admin_role
+from accounts.gate import initial_password_allows
 
 SESSION_STAMP = "xueshi_security_stamp"
 
-# Paths a person with an initial password may still reach.
-_OPEN_PREFIXES = ("/static/", "/i18n/", "/api/v1/")
+# Static files need no person; the API gates in accounts.api_auth with the same list.
+_OPEN_PREFIXES = ("/static/", "/api/v1/")
 
 
 class AccountStateMiddleware:
@@ -26,7 +27,11 @@ class AccountStateMiddleware:
         user = request.user
         if user.is_authenticated:
             stamp = request.session.get(SESSION_STAMP)
-            if stamp is not None and stamp != user.security_stamp:
+            if stamp is None:
+                # A session started by a login that did not stamp it (the Django admin's
+                # form): stamp it now, so logging out elsewhere ends it too.
+                request.session[SESSION_STAMP] = stamp = user.security_stamp
+            if stamp != user.security_stamp:
                 logout(request)
                 messages.info(request, _("Your session has ended; please log in again."))
                 return redirect(reverse("accounts:login"))
@@ -37,8 +42,8 @@ class AccountStateMiddleware:
                     messages.error(request, _("Your initial password has expired. "
                                               "Ask your administrator for a new one."))
                     return redirect(reverse("accounts:login"))
-                allowed = {reverse("accounts:password_change"), reverse("accounts:logout")}
-                if request.path not in allowed and not request.path.startswith(_OPEN_PREFIXES):
+                if not request.path.startswith(_OPEN_PREFIXES) and \
+                        not initial_password_allows(request.path_info, request.method):
                     return redirect(reverse("accounts:password_change"))
             request.admin_role = session_admin_role(request)
         return self.get_response(request)
