@@ -15,8 +15,10 @@ class AdminLoginForm(AdminAuthenticationForm):
     generic refusal. Then Django's own check that the person is staff."""
 
     def clean(self):
-        identifier = self.cleaned_data.get("username") or ""
-        password = self.cleaned_data.get("password") or ""
+        identifier = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if not identifier or not password:
+            return self.cleaned_data  # the required fields already carry their errors
         from accounts.services import authenticate_with_throttle
 
         try:

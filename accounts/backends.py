@@ -15,11 +15,10 @@ def find_user_by_identifier(identifier: str) -> User | None:
     if "@" in ident:
         query |= Q(email_lower=lowered)
     matches = list(User.objects.annotate(email_lower=Lower("email")).filter(query)[:2])
-    # The login name wins over an email or mobile of another account that happens to
-    # equal it (constraints keep each field unique by itself, not across fields).
-    for user in matches:
-        if user.login_name == lowered:
-            return user
+    # Login names, emails and mobiles form one namespace (accounts.services.profile.
+    # identifiers_check_free), so one account matches. Should data from before that rule
+    # make two match, the text names no account: the attempt must not count against, or
+    # land in the audit trail of, a person who may not be the one typing.
     return matches[0] if len(matches) == 1 else None
 
 

@@ -3,8 +3,10 @@ import re
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.services.auth import current_password_check
@@ -12,7 +14,28 @@ from accounts.services.throttle import LoginClient
 from core.audit import audit_record
 from core.errors import DomainError, ErrorCode
 
-__all__ = ["profile_update", "login_name_switch_to_email", "normalise_mobile", "normalise_email"]
+__all__ = ["profile_update", "login_name_switch_to_email", "normalise_mobile", "normalise_email",
+           "identifiers_check_free", "IDENTIFIER_UNAVAILABLE"]
+
+IDENTIFIER_UNAVAILABLE = gettext_noop("This identifier cannot be used. Choose another one.")
+
+
+def identifiers_check_free(*, person: User | None, **values: str | None) -> None:
+    """Login names, emails and mobile numbers form one namespace (issue 9, finding 6):
+    none may equal any identifier of another account, or one person could capture
+    another's login by mobile or email. `values` maps a field (login_name, email,
+    mobile) to its normalised value. The refusal is a 400 with one generic message that
+    names neither the holder nor their institute, so it tells no admin whether a mobile
+    or an email is registered somewhere else."""
+    others = User.objects.all() if person is None else User.objects.exclude(pk=person.pk)
+    others = others.annotate(email_lower=Lower("email"))
+    for field, value in values.items():
+        if not value:
+            continue
+        value = value.strip()
+        lowered = value.lower()
+        if others.filter(Q(login_name=lowered) | Q(email_lower=lowered) | Q(mobile=value)).exists():
+            raise DomainError(ErrorCode.INVALID, _(IDENTIFIER_UNAVAILABLE), field=field)
 
 _MOBILE = re.compile(r"^1\d{10}$")
 
@@ -55,14 +78,7 @@ def profile_update(*, user: User, email: str | None, mobile: str | None, passwor
 def _profile_save(*, user: User, email: str | None, mobile: str | None) -> User:
     email = normalise_email(email)
     mobile = normalise_mobile(mobile)
-    others = User.objects.exclude(pk=user.pk)
-    if email and (others.annotate(e=Lower("email")).filter(e=email).exists()
-                  or others.filter(login_name=email).exists()):
-        raise DomainError(ErrorCode.DUPLICATE, _("This email is used by another account."),
-                          field="email")
-    if mobile and (others.filter(mobile=mobile).exists() or others.filter(login_name=mobile).exists()):
-        raise DomainError(ErrorCode.DUPLICATE, _("This mobile number is used by another account."),
-                          field="mobile")
+    identifiers_check_free(person=user, email=email, mobile=mobile)
     before = {"email": user.email, "mobile": user.mobile}
     user.email, user.mobile = email, mobile
     user.save(update_fields=["email", "mobile"])
@@ -79,9 +95,7 @@ def login_name_switch_to_email(*, user: User) -> User:
     email = user.email.lower()
     if user.login_name == email:
         return user
-    if User.objects.exclude(pk=user.pk).filter(login_name=email).exists():
-        raise DomainError(ErrorCode.DUPLICATE, _("This email is another account's login name."),
-                          field="email")
+    identifiers_check_free(person=user, email=email)
     before = {"login_name": user.login_name}
     user.login_name = email
     user.save(update_fields=["login_name"])

@@ -7,7 +7,6 @@ import string
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +15,7 @@ from accounts.models import ROLE_ORG_KINDS, ROLE_RANK, PostType, Role, RoleAssig
 from accounts.naming import login_name_suggest
 from accounts.queries import people_in_scope
 from accounts.services.auth import password_set_initial, user_end_other_sessions
-from accounts.services.profile import normalise_email, normalise_mobile
+from accounts.services.profile import identifiers_check_free, normalise_email, normalise_mobile
 from core.audit import audit_record
 from core.errors import DomainError, ErrorCode
 from orgs.models import Org, OrgKind
@@ -117,19 +116,8 @@ def _clean_fields(*, person: User | None, institute: Org, role, data: dict) -> d
 
 def _check_unique(person: User | None, institute: Org, fields: dict) -> None:
     others = User.objects.all() if person is None else User.objects.exclude(pk=person.pk)
-    login = fields.get("login_name")
-    if login and (others.filter(login_name=login).exists()
-                  or others.annotate(e=Lower("email")).filter(e=login).exists()):
-        raise DomainError(ErrorCode.DUPLICATE, _("This login name is taken."), field="login_name")
-    email = fields.get("email")
-    if email and (others.annotate(e=Lower("email")).filter(e=email).exists()
-                  or others.filter(login_name=email).exists()):
-        raise DomainError(ErrorCode.DUPLICATE, _("This email is used by another account."),
-                          field="email")
-    mobile = fields.get("mobile")
-    if mobile and others.filter(mobile=mobile).exists():
-        raise DomainError(ErrorCode.DUPLICATE,
-                          _("This mobile number is used by another account."), field="mobile")
+    identifiers_check_free(person=person, login_name=fields.get("login_name"),
+                           email=fields.get("email"), mobile=fields.get("mobile"))
     number = fields.get("employee_no")
     if number and others.filter(institute=institute, employee_no=number).exists():
         raise DomainError(ErrorCode.DUPLICATE,

@@ -63,7 +63,7 @@ def test_email_of_another_account_refused(cast, client):
     login(client, cast.learner)
     response = client.post("/me/", {"email": "TAKEN@niaot.ac.cn", "mobile": "",
                                     "password": cast.password})
-    assert "另一账号" in response.content.decode()
+    assert "此标识不可使用" in response.content.decode()
     cast.learner.refresh_from_db()
     assert cast.learner.email is None
 
