@@ -80,6 +80,8 @@ def _profile_save(*, user: User, email: str | None, mobile: str | None) -> User:
     mobile = normalise_mobile(mobile)
     identifiers_check_free(person=user, email=email, mobile=mobile)
     before = {"email": user.email, "mobile": user.mobile}
+    if before == {"email": email, "mobile": mobile}:
+        return user  # saved unchanged: nothing to write, nothing to audit
     user.email, user.mobile = email, mobile
     user.save(update_fields=["email", "mobile"])
     audit_record(actor=user, action="profile.updated", obj=user, org=user.institute,
