@@ -1,16 +1,20 @@
 """Access helpers: fetch an object for the acting role or answer 404 (outside scope and
-missing look the same), and the admin-mode guard for views."""
+missing look the same), and the permission guards for pages and the API.
 
-from functools import wraps
+Pages and API operations that do the same thing ask the same question of the permission
+table (core.permissions): pages with `admin_required("staff.view")`, API operations with
+`api_permission("staff.view")` (issue 9, finding 3)."""
 
-from django.http import Http404, JsonResponse
-from django.shortcuts import redirect
-from django.urls import reverse
-from django.utils.http import urlencode
+from django.http import Http404
 
-from accounts.models import ROLE_RANK, Role, User
+from accounts.api_auth import ApiAuth
+from accounts.models import User
 from accounts.queries import people_in_scope
-from core.errors import DomainError, ErrorCode
+from core.access import admin_required
+from core.permissions import PERMISSIONS, check_permission
+
+__all__ = ["PermissionAuth", "admin_required", "api_permission", "check_permission",
+           "get_person_for"]
 
 
 def get_person_for(role, pk) -> User:
@@ -20,31 +24,25 @@ def get_person_for(role, pk) -> User:
         raise Http404 from None
 
 
-def admin_required(*roles: Role, min_role: Role | None = None):
-    """View decorator: a live admin mode is required; with `roles`, the role in use must
-    be one of them, with `min_role` at least as strong (403 otherwise)."""
+class PermissionAuth(ApiAuth):
+    """`admin_auth` plus one question to the permission table: the request needs a live
+    admin mode whose role may do `action`, else 403 — checked before the body is read,
+    as the page's decorator is."""
 
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            role = getattr(request, "admin_role", None)
-            if not request.user.is_authenticated:
-                return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}")
-            if role is None:
-                if request.headers.get("HX-Request") or request.path.startswith("/api/"):
-                    return JsonResponse({"code": ErrorCode.ADMIN_MODE_REQUIRED,
-                                         "message": "Enter admin mode first."}, status=403)
-                return redirect(f"{reverse('accounts:admin_mode')}?{urlencode({'next': request.get_full_path()})}")
-            check_role(role, *roles, min_role=min_role)
-            return view(request, *args, **kwargs)
+    def __init__(self, action: str):
+        if action not in PERMISSIONS:
+            raise KeyError(f"{action!r} is not in core.permissions.PERMISSIONS")
+        super().__init__(admin=True)
+        self.permission = action
 
-        return wrapper
-
-    return decorator
+    def __call__(self, request):
+        user = super().__call__(request)
+        if user is not None:
+            check_permission(request.admin_role, self.permission)
+        return user
 
 
-def check_role(role, *roles: Role, min_role: Role | None = None) -> None:
-    if roles and role.role not in roles:
-        raise DomainError(ErrorCode.FORBIDDEN, "Your role cannot do this.")
-    if min_role is not None and ROLE_RANK[Role(role.role)] < ROLE_RANK[min_role]:
-        raise DomainError(ErrorCode.FORBIDDEN, "Your role cannot do this.")
+def api_permission(action: str) -> PermissionAuth:
+    """The `auth=` of an admin API operation: `@router.get(…, auth=api_permission(
+    "staff.view"))` asks what `@admin_required("staff.view")` asks of a page."""
+    return PermissionAuth(action)

@@ -7,5 +7,5 @@ LEARNING_MENU = [
 
 ADMIN_MENU = [
     {"section": _("System management"), "label": _("Staff management"), "url": "accounts:staff_list",
-     "roles": {"department_admin", "institute_admin", "academy_admin"}},
+     "permission": "staff.view"},
 ]

@@ -4,6 +4,10 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# The role names and their strength live with the permission table on the ground floor;
+# who holds which role over which unit is RoleAssignment, below.
+from core.permissions import ROLE_RANK, Role
+
 
 class PostType(models.TextChoices):
     RESEARCH = "research", _("Research post")  # 科研岗
@@ -92,13 +96,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         return "@" in self.login_name
 
 
-class Role(models.TextChoices):
-    ACADEMY_ADMIN = "academy_admin", _("Academy admin")  # 院级管理员 / 人事局
-    INSTITUTE_ADMIN = "institute_admin", _("Institute admin")  # 所级管理员
-    DEPARTMENT_ADMIN = "department_admin", _("Department admin")  # 部门管理员
-    CLASS_ADMIN = "class_admin", _("Class admin")  # 培训班管理员
-
-
 # The unit kind each role is scoped to.
 ROLE_ORG_KINDS = {
     Role.ACADEMY_ADMIN: {"academy"},
@@ -106,9 +103,6 @@ ROLE_ORG_KINDS = {
     Role.DEPARTMENT_ADMIN: {"department"},
     Role.CLASS_ADMIN: {"institute", "department"},
 }
-# Strength for "at least this role" checks inside one scope.
-ROLE_RANK = {Role.CLASS_ADMIN: 1, Role.DEPARTMENT_ADMIN: 2, Role.INSTITUTE_ADMIN: 3,
-             Role.ACADEMY_ADMIN: 4}
 
 
 class RoleAssignment(models.Model):

@@ -14,14 +14,16 @@ from accounts.models import Role, RoleAssignment, User
 from accounts.queries import people_scope_q, person_in_scope
 from claims.models import Attachment, Claim, ClaimStatus, SupplementaryWindow
 from core.errors import DomainError, ErrorCode
+from core.permissions import has_permission, roles_for
 from orgs.models import Org, OrgKind
 from orgs.queries import units_in_scope
 
-# Roles that review claims (and record them on a person's behalf); the class admin
-# (培训班管理员) runs training classes and reviews nothing.
-REVIEWER_ROLES = (Role.DEPARTMENT_ADMIN, Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN)
-# Roles that open supplementary windows and set what claims require.
-ORG_ADMIN_ROLES = (Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN)
+# Which roles review claims, open windows and set what claims require is the permission
+# table's answer (core.permissions: claims.review, claims.windows, claims.settings); the
+# class admin (培训班管理员) runs training classes and reviews nothing. Kept as names
+# for callers that list the roles.
+REVIEWER_ROLES = tuple(roles_for("claims.review"))
+ORG_ADMIN_ROLES = tuple(roles_for("claims.windows"))
 
 
 def not_found() -> DomainError:
@@ -59,7 +61,7 @@ def get_own_claim(user: User, pk, *, lock: bool = False) -> Claim:
 def reviewable_claims(role: RoleAssignment | None) -> QuerySet[Claim]:
     """The claims a role may read as a reviewer: people in its scope, submitted at least
     once and not taken back (no drafts). None for a role that reviews nothing."""
-    if role is None or role.role not in REVIEWER_ROLES:
+    if not has_permission(role, "claims.review"):
         return Claim.objects.none()
     return Claim.objects.filter(people_scope_q(role, prefix="owner__")).exclude(status=ClaimStatus.DRAFT)
 
@@ -125,7 +127,7 @@ def check_reviewer(role: RoleAssignment | None, actor: User, owner: User) -> Non
 
 
 def _check_reviewer_of_visible(role: RoleAssignment, actor: User, owner: User) -> None:
-    if role.role not in REVIEWER_ROLES:
+    if not has_permission(role, "claims.review"):
         raise DomainError(ErrorCode.FORBIDDEN, _("Your role cannot review claims."))
     if owner.pk == actor.pk:
         raise DomainError(ErrorCode.FORBIDDEN, _("Nobody reviews their own claim."))
@@ -158,7 +160,8 @@ def check_org_admin(role: RoleAssignment | None, org: Org, refusal: str) -> None
     """Institute and academy admins, for their own institute or academy (or one below)."""
     if role is None or not org.is_within(role.org):
         raise not_found()
-    if role.role not in ORG_ADMIN_ROLES or org.kind not in (OrgKind.INSTITUTE, OrgKind.ACADEMY):
+    if not has_permission(role, "claims.windows") or org.kind not in (OrgKind.INSTITUTE,
+                                                                       OrgKind.ACADEMY):
         raise DomainError(ErrorCode.FORBIDDEN, refusal)
 
 

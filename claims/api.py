@@ -7,12 +7,9 @@ from django.http import Http404
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from accounts.access import check_role
-from accounts.api_auth import admin_auth
-from accounts.models import Role
+from accounts.access import api_permission
 from claims import files as claim_files
 from claims.access import (
-    REVIEWER_ROLES,
     get_attachment_for,
     get_claim_for,
     get_org_for,
@@ -317,25 +314,18 @@ def attachment(request, attachment_id: int):
 
 # --- reviewers --------------------------------------------------------------------------------
 
-@router.get("/review", response={200: ClaimPageOut, **ERRORS}, auth=admin_auth, url_name="claims_queue")
+@router.get("/review", response={200: ClaimPageOut, **ERRORS}, auth=api_permission("claims.review"), url_name="claims_queue")
 def queue(request, filters: Query[QueueFilter]):
-    _reviewer(request)
     claims = review_queue(request.admin_role, kind=filters.kind or "", status=filters.status or "",
                           year=filters.year, q=filters.q).prefetch_related("attachments")
     return paginate(claims, filters)
 
 
-def _reviewer(request):
-    """Pages and API ask the same question: a reviewing role (403 otherwise)."""
-    check_role(request.admin_role, *REVIEWER_ROLES)
-
-
 def _review_claim(request, claim_id):
-    _reviewer(request)
     return get_claim_for(request.admin_role, claim_id)
 
 
-@router.get("/review/{int:claim_id}", response={200: ReviewDetailOut, **ERRORS}, auth=admin_auth,
+@router.get("/review/{int:claim_id}", response={200: ReviewDetailOut, **ERRORS}, auth=api_permission("claims.review"),
             url_name="claims_review_detail")
 def review_detail(request, claim_id: int):
     """One claim of a person in scope, with its history and duplicate flags."""
@@ -347,7 +337,7 @@ def review_detail(request, claim_id: int):
     return claim
 
 
-@router.post("/review/{int:claim_id}/approve", response={200: ClaimOut, **ERRORS}, auth=admin_auth,
+@router.post("/review/{int:claim_id}/approve", response={200: ClaimOut, **ERRORS}, auth=api_permission("claims.review"),
              url_name="claims_approve")
 def approve(request, claim_id: int):
     _review_claim(request, claim_id)
@@ -355,7 +345,7 @@ def approve(request, claim_id: int):
     return Claim.objects.prefetch_related("attachments").get(pk=claim_id)
 
 
-@router.post("/review/{int:claim_id}/reject", response={200: ClaimOut, **ERRORS}, auth=admin_auth,
+@router.post("/review/{int:claim_id}/reject", response={200: ClaimOut, **ERRORS}, auth=api_permission("claims.review"),
              url_name="claims_reject")
 def reject(request, claim_id: int, payload: ReasonIn):
     _review_claim(request, claim_id)
@@ -363,7 +353,7 @@ def reject(request, claim_id: int, payload: ReasonIn):
     return Claim.objects.prefetch_related("attachments").get(pk=claim_id)
 
 
-@router.post("/review/{int:claim_id}/revoke", response={200: ClaimOut, **ERRORS}, auth=admin_auth,
+@router.post("/review/{int:claim_id}/revoke", response={200: ClaimOut, **ERRORS}, auth=api_permission("claims.review"),
              url_name="claims_revoke")
 def revoke(request, claim_id: int, payload: ReasonIn):
     """Undo an approval: the hours are reversed in the ledger (audited); the claim is final."""
@@ -373,21 +363,19 @@ def revoke(request, claim_id: int, payload: ReasonIn):
     return Claim.objects.prefetch_related("attachments").get(pk=claim_id)
 
 
-@router.post("/review/decide", response={200: dict, **ERRORS}, auth=admin_auth, url_name="claims_decide")
+@router.post("/review/decide", response={200: dict, **ERRORS}, auth=api_permission("claims.review"), url_name="claims_decide")
 def decide(request, payload: DecideIn):
     """Approve or reject many at once: all of them or none."""
-    _reviewer(request)
     count = claims_decide(actor=request.auth_user, role=request.admin_role, claim_ids=payload.ids,
                           approve=payload.approve, reason=payload.reason)
     return {"decided": count}
 
 
-@router.post("/review/on-behalf", response={201: ClaimOut, **ERRORS}, auth=admin_auth,
+@router.post("/review/on-behalf", response={201: ClaimOut, **ERRORS}, auth=api_permission("claims.create_on_behalf"),
              url_name="claims_on_behalf")
 def on_behalf(request, person_id: Form[int], kind: Form[ClaimKind], fields: Form[ClaimFields],
               files: File[list[UploadedFile]] = None):
     from accounts.access import get_person_for
-    _reviewer(request)
 
     person = get_person_for(request.admin_role, person_id)
     claim = claim_create_on_behalf(actor=request.auth_user, role=request.admin_role, owner=person,
@@ -400,10 +388,9 @@ class ImportErrorsOut(ErrorOut):
 
 
 @router.post("/review/import", response={200: ImportOut, 400: ImportErrorsOut, 401: ErrorOut,
-                                         403: ErrorOut, 413: ErrorOut}, auth=admin_auth,
+                                         403: ErrorOut, 413: ErrorOut}, auth=api_permission("claims.import"),
              url_name="claims_import")
 def import_claims(request, file: File[UploadedFile]):
-    _reviewer(request)
     result = claims_import(actor=request.auth_user, role=request.admin_role, upload=file)
     if result.errors:
         return Status(400, {"code": ErrorCode.IMPORT_ERRORS, "message": "The file has errors.",
@@ -414,31 +401,25 @@ def import_claims(request, file: File[UploadedFile]):
 
 # --- supplementary windows and settings (institute and academy admins) ----------------------
 
-def _org_admin(request) -> None:
-    check_role(request.admin_role, Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN)
-
-
 def _org(request, org_id) -> Org:
     return get_org_for(request.admin_role, org_id)
 
 
-@router.get("/windows", response={200: list[WindowOut], **ERRORS}, auth=admin_auth, url_name="claims_windows")
+@router.get("/windows", response={200: list[WindowOut], **ERRORS}, auth=api_permission("claims.windows"), url_name="claims_windows")
 def windows(request):
     """年终补录 windows of the organisations in scope, newest first."""
-    _org_admin(request)
     return list(windows_for(request.admin_role)[:500])
 
 
-@router.post("/windows", response={201: WindowOut, **ERRORS}, auth=admin_auth, url_name="claims_window_open")
+@router.post("/windows", response={201: WindowOut, **ERRORS}, auth=api_permission("claims.windows"), url_name="claims_window_open")
 def window_open_op(request, payload: WindowIn):
     """Accept claims for a closed year between two dates."""
-    _org_admin(request)
     window = window_open(actor=request.auth_user, role=request.admin_role, org=_org(request, payload.org_id),
                          year=payload.year, opens_on=payload.opens_on, closes_on=payload.closes_on)
     return Status(201, window)
 
 
-@router.post("/windows/{int:window_id}/close", response={200: WindowOut, **ERRORS}, auth=admin_auth,
+@router.post("/windows/{int:window_id}/close", response={200: WindowOut, **ERRORS}, auth=api_permission("claims.windows"),
              url_name="claims_window_close")
 def window_close_op(request, window_id: int):
     return window_close(actor=request.auth_user, role=request.admin_role, window_id=window_id)
@@ -451,21 +432,19 @@ def _settings_out(org, current) -> dict:
         for kind, required in current.items()]}
 
 
-@router.get("/settings/{int:org_id}", response={200: SettingsOut, **ERRORS}, auth=admin_auth,
+@router.get("/settings/{int:org_id}", response={200: SettingsOut, **ERRORS}, auth=api_permission("claims.settings"),
             url_name="claims_settings")
 def settings_get(request, org_id: int):
     """Which attachments each kind of claim needs in this institute or academy (what the
     academy requires applies to its institutes as well)."""
-    _org_admin(request)
     org = _org(request, org_id)
     return _settings_out(org, claim_settings_of(org))
 
 
-@router.put("/settings/{int:org_id}", response={200: SettingsOut, **ERRORS}, auth=admin_auth,
+@router.put("/settings/{int:org_id}", response={200: SettingsOut, **ERRORS}, auth=api_permission("claims.settings"),
             url_name="claims_settings_set")
 def settings_set(request, org_id: int, payload: SettingsIn):
     """Replace the requirements of this institute or academy."""
-    _org_admin(request)
     required = {}
     for item in payload.kinds:
         if item.kind in required:

@@ -4,7 +4,7 @@ from django.urls import include, path
 from config.api import api
 
 urlpatterns = [
-    path("", include("core.urls")),
+    path("", include("portal.urls")),
     path("", include("accounts.urls")),
     path("", include("orgs.urls")),
     path("", include("ledger.urls")),

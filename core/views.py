@@ -1,43 +1,8 @@
-import json
+"""The error pages every app shares (400/403/404/500 and DomainError answers): JSON for
+the API, the error template for pages. Pages of the shell live in `portal`."""
 
-from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
-from django.utils.translation import gettext as _
-
-from accounts.access import admin_required
-from accounts.models import Role
-from core.forms import AuditFilterForm
-from core.menus import admin_menu
-from core.models import AuditEvent
-from core.queries import audit_search
-from core.xlsx import xlsx_response
-
-
-@login_required
-def home(request):
-    return render(request, "core/home.html")
-
-
-@login_required
-def learning(request):
-    """我的学习: the banner, this year's figures and the way to everything personal."""
-    from django.utils import timezone
-
-    from ledger.queries import archive_for
-
-    year = timezone.localdate().year
-    archive = archive_for(request.user, (year, 1), (year, 12)) if request.user.institute_id else None
-    return render(request, "core/learning.html", {"archive": archive, "year": year,
-                                                  "learning_tab": "home"})
-
-
-@admin_required()
-def admin_home(request):
-    return render(request, "core/admin_home.html",
-                  {"menu": admin_menu(request.admin_role)})
 
 
 def _wants_json(request) -> bool:
@@ -65,59 +30,3 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     return _error(request, 500, "server_error", "Something went wrong on our side.")
-
-
-AUDIT_PAGE_SIZE = 50
-# The export is built in memory (core.xlsx), so it holds at most this many events, the
-# newest first; the page and the file's last row say so when more matched.
-AUDIT_EXPORT_MAX_ROWS = 20_000
-
-
-@admin_required(Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN)
-def audit_list(request):
-    """操作日志: who did what, when, within the role's scope. `?export=xlsx` gives the
-    same filtered list as an Excel file."""
-    form = AuditFilterForm(request.GET or None)
-    events = AuditEvent.objects.none()
-    if form.is_valid() or not request.GET:
-        data = form.cleaned_data if request.GET else {}
-        events = audit_search(request.admin_role, q=data.get("q", ""),
-                              action=data.get("action", ""), date_from=data.get("date_from"),
-                              date_to=data.get("date_to"))
-        # With invalid filters the page shows the errors instead of an empty file.
-        if request.GET.get("export") == "xlsx":
-            return _audit_export(events)
-    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("export", None)
-    template = "core/_audit_table.html" if request.htmx else "core/audit_list.html"
-    return render(request, template, {"form": form, "page": page, "query": query.urlencode(),
-                                      "export_max": AUDIT_EXPORT_MAX_ROWS})
-
-
-def _json_text(value) -> str:
-    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def _audit_rows(events, limit: int):
-    """Rows for the export, read in chunks as plain tuples (no model instances), then a
-    closing note if more than `limit` events matched."""
-    fields = ("at", "actor_label", "ip", "action", "object_type", "object_id", "object_repr",
-              "org__name", "before", "after", "note")
-    for n, (at, who, ip, action, otype, oid, orepr, org, before, after, note) in enumerate(
-            events.values_list(*fields)[:limit + 1].iterator(chunk_size=2000)):
-        if n == limit:
-            yield (_("Only the newest %(n)d records are exported; narrow the filters to "
-                     "export older ones.") % {"n": limit},)
-            return
-        yield (timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S"), who, ip or "", action,
-               otype, oid, orepr, org or "", _json_text(before), _json_text(after), note)
-
-
-def _audit_export(events):
-    headers = [_("Time"), _("Who"), _("Address"), _("Action"), _("Object type"),
-               _("Object ID"), _("Object"), _("Unit"), _("Before"), _("After"), _("Note")]
-    name = f"{_('Audit trail')}-{timezone.localdate():%Y%m%d}.xlsx"
-    return xlsx_response(name, headers, _audit_rows(events, AUDIT_EXPORT_MAX_ROWS),
-                         sheet_name=_("Audit trail"))

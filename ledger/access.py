@@ -11,14 +11,16 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, RoleAssignment, User
+from accounts.models import RoleAssignment, User
 from accounts.queries import people_in_scope, people_scope_q, person_in_scope
 from core.errors import DomainError, ErrorCode
+from core.permissions import has_permission, roles_for
 from ledger.models import LedgerEntry, Policy
 
-# Roles that credit and reverse hours (补录, 冲销); the class admin (培训班管理员) runs
-# training classes and reads no archives.
-LEDGER_ADMIN_ROLES = (Role.DEPARTMENT_ADMIN, Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN)
+# Which roles read archives and credit and reverse hours (补录, 冲销) is the permission
+# table's answer (core.permissions: ledger.view, ledger.credit); the class admin
+# (培训班管理员) runs training classes and reads no archives. Kept as names for callers.
+LEDGER_ADMIN_ROLES = tuple(roles_for("ledger.credit"))
 
 
 def not_found() -> DomainError:
@@ -39,7 +41,7 @@ def check_ledger_admin(role: RoleAssignment | None, person: User) -> None:
     hours (else 403)."""
     if role is None or not person_in_scope(role, person):
         raise not_found()
-    if role.role not in LEDGER_ADMIN_ROLES:
+    if not has_permission(role, "ledger.credit"):
         raise DomainError(ErrorCode.FORBIDDEN, _("Your role cannot do this."))
 
 
@@ -52,7 +54,7 @@ def get_person_for(role: RoleAssignment | None, pk) -> User:
               .filter(pk=_pk(pk)).first())
     if person is None:
         raise not_found()
-    if role.role not in LEDGER_ADMIN_ROLES:
+    if not has_permission(role, "ledger.view"):
         raise DomainError(ErrorCode.FORBIDDEN, _("Your role cannot do this."))
     return person
 
@@ -140,7 +142,7 @@ def get_policy_for(role: RoleAssignment | None, year: int) -> Policy | None:
     none yet). Other roles: 403 inside the tree, 404 without a role."""
     if role is None:
         raise not_found()
-    if role.role != Role.ACADEMY_ADMIN:
+    if not has_permission(role, "ledger.policy_edit"):
         raise DomainError(ErrorCode.FORBIDDEN, _("Only the academy's administrators edit the policy."))
     return Policy.objects.filter(org=role.org, year=year).select_related("org").first()
 
@@ -148,7 +150,7 @@ def get_policy_for(role: RoleAssignment | None, year: int) -> Policy | None:
 def check_policy_admin(role: RoleAssignment | None, policy: Policy) -> None:
     """Only an admin of the policy's own academy edits it: a weaker role whose unit lies
     inside the policy's tree is refused (403); anyone else does not see it (404)."""
-    if role is not None and role.role == Role.ACADEMY_ADMIN and role.org_id == policy.org_id:
+    if has_permission(role, "ledger.policy_edit") and role.org_id == policy.org_id:
         return
     if role is not None and role.org.is_within(policy.org):
         raise DomainError(ErrorCode.FORBIDDEN, _("Only the academy's administrators edit the policy."))

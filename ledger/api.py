@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 
-from accounts.api_auth import admin_auth
+from accounts.access import api_permission
 from core.api_schemas import ErrorOut, PageIn, paginate
 from core.errors import DomainError, ErrorCode
 from core.minutes import HOURS_PATTERN, MAX_MINUTES, hours_to_minutes
@@ -197,7 +197,7 @@ def archive_me(request, filters: Query[RangeIn]):
     return _archive(request.auth_user, filters)
 
 
-@router.get("/archive/{person_id}", response={200: ArchiveOut, **ERRORS}, auth=admin_auth,
+@router.get("/archive/{person_id}", response={200: ArchiveOut, **ERRORS}, auth=api_permission("ledger.view"),
             url_name="archive_person")
 def archive_person(request, person_id: int, filters: Query[RangeIn]):
     return _archive(get_person_for(request.admin_role, person_id), filters)
@@ -209,7 +209,7 @@ def entries_me(request, filters: Query[EntryFilter]):
     return _entries(request.auth_user, filters)
 
 
-@router.get("/entries/{person_id}", response={200: EntryPageOut, **ERRORS}, auth=admin_auth,
+@router.get("/entries/{person_id}", response={200: EntryPageOut, **ERRORS}, auth=api_permission("ledger.view"),
             url_name="entries_person")
 def entries_person(request, person_id: int, filters: Query[EntryFilter]):
     return _entries(get_person_for(request.admin_role, person_id), filters)
@@ -235,7 +235,7 @@ def policy_year(request, year: int = Path(..., ge=1900, le=2999)):
             "claim_year_chosen": rules.claim_year_chosen, "locked": rules.locked}
 
 
-@router.post("/entries", response={201: list[EntryOut], **ERRORS}, auth=admin_auth,
+@router.post("/entries", response={201: list[EntryOut], **ERRORS}, auth=api_permission("ledger.credit"),
              url_name="entries_credit")
 def credit(request, payload: CreditIn):
     """补录: credit `minutes` (or `hours`, exactly one of them) to a person in scope
@@ -255,7 +255,7 @@ def credit(request, payload: CreditIn):
 
 
 @router.post("/entries/{entry_id}/reverse", response={201: list[EntryOut], **ERRORS},
-             auth=admin_auth, url_name="entries_reverse")
+             auth=api_permission("ledger.credit"), url_name="entries_reverse")
 def reverse(request, entry_id: int, payload: ReverseIn):
     """冲销: reverse the whole posting this entry belongs to (every month of its source),
     audited, with a reason; answers with the reversing entries. Already reversed: 409."""
@@ -265,7 +265,8 @@ def reverse(request, entry_id: int, payload: ReverseIn):
         source_kind=posting.source_kind, source_id=posting.source_id, reason=payload.reason))
 
 
-@router.post("/postings/reverse", response={201: list[EntryOut], **ERRORS}, auth=admin_auth,
+@router.post("/postings/reverse", response={201: list[EntryOut], **ERRORS},
+             auth=api_permission("ledger.credit"),
              url_name="postings_reverse")
 def reverse_posting(request, payload: PostingReverseIn):
     """冲销 of a posting named by its source, as the archive lists it (`source_kind`,

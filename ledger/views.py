@@ -11,11 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import admin_required
-from accounts.models import Role
 from core.errors import DomainError
 from core.minutes import format_minutes
 from ledger.access import (
-    LEDGER_ADMIN_ROLES,
     get_person_for,
     get_policy_for,
     get_posting_of_entry,
@@ -39,7 +37,6 @@ from ledger.services import (
     policy_update,
 )
 
-STAFF_ADMINS = LEDGER_ADMIN_ROLES
 # PolicyForm field → Policy field, where the form shows hours of a minutes field.
 _POLICY_FIELD = {"annual_target_hours": "annual_target_minutes",
                  "backbone_single_min_hours": "backbone_single_min_minutes"}
@@ -144,7 +141,7 @@ def archive_entries(request):
 
 # --- administrators ------------------------------------------------------------------------
 
-@admin_required(*STAFF_ADMINS)
+@admin_required("ledger.view")
 def person_archive(request, pk):
     person = get_person_for(request.admin_role, pk)
     ctx = _archive_context(request, person, admin=True)
@@ -153,13 +150,13 @@ def person_archive(request, pk):
     return render(request, "ledger/archive.html", ctx)
 
 
-@admin_required(*STAFF_ADMINS)
+@admin_required("ledger.view")
 def person_entries(request, pk):
     person = get_person_for(request.admin_role, pk)
     return _drill(request, person, "ledger/entries.html")
 
 
-@admin_required(*STAFF_ADMINS)
+@admin_required("ledger.credit")
 @require_POST
 def person_credit(request, pk):
     person = get_person_for(request.admin_role, pk)
@@ -183,7 +180,7 @@ def person_credit(request, pk):
     return render(request, "ledger/archive.html", ctx, status=400)
 
 
-@admin_required(*STAFF_ADMINS)
+@admin_required("ledger.credit")
 @require_http_methods(["GET", "POST"])
 def entry_reverse(request, pk, entry_pk):
     """冲销 of the whole posting an entry belongs to (every month of its source), after a
@@ -212,12 +209,12 @@ def entry_reverse(request, pk, entry_pk):
 
 # --- the academy's yearly rules ------------------------------------------------------------
 
-@admin_required(Role.ACADEMY_ADMIN)
+@admin_required("ledger.policy_view")
 def policy_current(request):
     return redirect("ledger:policy", year=timezone.localdate().year)
 
 
-@admin_required(Role.ACADEMY_ADMIN)
+@admin_required("ledger.policy_view")
 @require_http_methods(["GET", "POST"])
 def policy_view(request, year):
     if not 1900 <= year <= 2999:

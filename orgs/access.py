@@ -1,6 +1,7 @@
 from django.http import Http404
 
 from core.errors import DomainError, ErrorCode
+from core.permissions import check_permission
 from orgs.models import Org
 from orgs.queries import units_in_scope
 
@@ -21,8 +22,5 @@ def check_unit_in_scope(role, org: Org) -> None:
 def check_tree_admin(role, org: Org) -> None:
     """Changing the tree or an institute's account rules is for institute and academy
     admins, inside their scope."""
-    from accounts.access import check_role
-    from accounts.models import Role
-
     check_unit_in_scope(role, org)
-    check_role(role, min_role=Role.INSTITUTE_ADMIN)
+    check_permission(role, "orgs.edit")

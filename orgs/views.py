@@ -3,8 +3,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.access import admin_required
-from accounts.models import Role
+from core.access import admin_required
 from core.errors import DomainError
 from orgs.access import get_unit_for
 from orgs.forms import DepartmentForm, PasswordPolicyForm, RenameForm
@@ -12,14 +11,12 @@ from orgs.models import OrgKind
 from orgs.queries import units_in_scope
 from orgs.services import department_create, org_rename, org_set_password_policy
 
-TREE_ADMINS = (Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN)
-
 
 def _show_error(form, exc: DomainError):
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
-@admin_required(*TREE_ADMINS)
+@admin_required("orgs.edit")
 @require_http_methods(["GET", "POST"])
 def org_tree_view(request):
     """机构管理: the units in scope, adding departments."""
@@ -42,7 +39,7 @@ def org_tree_view(request):
     return render(request, "orgs/tree.html", {"rows": rows, "form": form})
 
 
-@admin_required(*TREE_ADMINS)
+@admin_required("orgs.edit")
 @require_http_methods(["GET", "POST"])
 def org_edit_view(request, pk):
     role = request.admin_role

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from accounts.access import get_person_for
+from accounts.access import api_permission, get_person_for
 from accounts.api_auth import admin_auth
 from accounts.models import PostType, User
 from accounts.queries import STAFF_ORDERINGS, staff_search
@@ -114,7 +114,7 @@ def _out(person: User) -> User:
     return User.objects.select_related("department").get(pk=person.pk)
 
 
-@router.get("", response={200: StaffPageOut, **ERRORS}, url_name="staff_api_list")
+@router.get("", response={200: StaffPageOut, **ERRORS}, auth=api_permission("staff.view"), url_name="staff_api_list")
 def staff_list(request, filters: Query[StaffFilter]):
     """人员管理 list: the role's scope only; filters only narrow it."""
     role = request.admin_role
@@ -128,7 +128,7 @@ def staff_list(request, filters: Query[StaffFilter]):
     return paginate(people, filters)
 
 
-@router.post("", response={201: StaffCreatedOut, **ERRORS}, url_name="staff_api_create")
+@router.post("", response={201: StaffCreatedOut, **ERRORS}, auth=api_permission("staff.edit"), url_name="staff_api_create")
 def staff_create(request, payload: StaffIn):
     role = request.admin_role
     institute = None
@@ -157,7 +157,7 @@ class ImportErrorOut(Schema):
 
 @router.post("/import", response={200: ImportOut, 400: ImportErrorOut, 401: ErrorOut, 403: ErrorOut,
                                   404: ErrorOut, 413: ErrorOut},
-             url_name="staff_api_import")
+             auth=api_permission("staff.edit"), url_name="staff_api_import")
 def staff_import_op(request, file: File[UploadedFile],
                     institute_id: Form[int | None] = None):
     """Import staff from the HR export (multipart `file`). All or nothing."""
@@ -176,12 +176,12 @@ def staff_import_op(request, file: File[UploadedFile],
             "unchanged": result.unchanged}
 
 
-@router.get("/{person_id}", response={200: StaffOut, **ERRORS}, url_name="staff_api_get")
+@router.get("/{person_id}", response={200: StaffOut, **ERRORS}, auth=api_permission("staff.view"), url_name="staff_api_get")
 def staff_get(request, person_id: int):
     return get_person_for(request.admin_role, person_id)
 
 
-@router.patch("/{person_id}", response={200: StaffOut, **ERRORS}, url_name="staff_api_update")
+@router.patch("/{person_id}", response={200: StaffOut, **ERRORS}, auth=api_permission("staff.edit"), url_name="staff_api_update")
 def staff_update(request, person_id: int, payload: StaffPatch):
     role = request.admin_role
     person = get_person_for(role, person_id)
@@ -200,14 +200,14 @@ def staff_update(request, person_id: int, payload: StaffPatch):
 
 
 @router.post("/{person_id}/deactivate", response={200: StaffOut, **ERRORS},
-             url_name="staff_api_deactivate")
+             auth=api_permission("staff.edit"), url_name="staff_api_deactivate")
 def staff_deactivate(request, person_id: int):
     person = get_person_for(request.admin_role, person_id)
     return _out(person_deactivate(actor=request.auth_user, role=request.admin_role, person=person))
 
 
 @router.post("/{person_id}/reactivate", response={200: StaffOut, **ERRORS},
-             url_name="staff_api_reactivate")
+             auth=api_permission("staff.edit"), url_name="staff_api_reactivate")
 def staff_reactivate(request, person_id: int):
     person = get_person_for(request.admin_role, person_id)
     return _out(person_reactivate(actor=request.auth_user, role=request.admin_role, person=person))

@@ -10,7 +10,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.access import check_role
 from accounts.models import ROLE_ORG_KINDS, ROLE_RANK, PostType, Role, RoleAssignment, User
 from accounts.naming import login_name_suggest
 from accounts.queries import people_in_scope
@@ -18,6 +17,7 @@ from accounts.services.auth import password_set_initial, user_end_other_sessions
 from accounts.services.profile import identifiers_check_free, normalise_email, normalise_mobile
 from core.audit import audit_record
 from core.errors import DomainError, ErrorCode
+from core.permissions import check_permission
 from orgs.models import Org, OrgKind
 
 __all__ = [
@@ -48,7 +48,7 @@ def _check_person(role, person: User) -> None:
 
 
 def _check_staff_admin(role) -> None:
-    check_role(role, min_role=Role.DEPARTMENT_ADMIN)
+    check_permission(role, "staff.edit")
 
 
 def initial_password_for(institute: Org | None) -> str:
@@ -251,7 +251,7 @@ def role_grant(*, actor, role, user: User, new_role: str, org: Org) -> RoleAssig
     """Give `user` an admin role over `org`. Invariant: the unit lies in the granting
     role's scope, the new role is not stronger than the granting one (academy admins
     grant anything under their academy), and the unit kind fits the role."""
-    check_role(role, min_role=Role.INSTITUTE_ADMIN)
+    check_permission(role, "staff.roles")
     try:
         new_role = Role(new_role)
     except ValueError:
@@ -276,7 +276,7 @@ def role_grant(*, actor, role, user: User, new_role: str, org: Org) -> RoleAssig
 @transaction.atomic
 def role_revoke(*, actor, role, assignment: RoleAssignment) -> None:
     """Take a role away; the person's admin mode ends at their next request."""
-    check_role(role, min_role=Role.INSTITUTE_ADMIN)
+    check_permission(role, "staff.roles")
     if not assignment.org.path.startswith(role.org.path):
         raise _not_found()
     if assignment.pk == role.pk:

@@ -37,7 +37,7 @@ def _safe_next(request, default: str) -> str:
 @require_http_methods(["GET", "POST"])
 def login_view(request):
     if request.user.is_authenticated and request.method == "GET":
-        return redirect("core:home")
+        return redirect("portal:home")
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -89,7 +89,7 @@ def password_change_view(request):
             update_session_auth_hash(request, request.user)
             remember_stamp(request, request.user)
             messages.success(request, _("Your password has been changed."))
-            return redirect("core:home")
+            return redirect("portal:home")
     return render(request, "accounts/password_change.html", {"form": form})
 
 
@@ -100,7 +100,7 @@ def admin_mode_view(request):
     roles = list(roles_of(request.user))
     if not roles:
         messages.error(request, _("You hold no administrator role."))
-        return redirect("core:home")
+        return redirect("portal:home")
     form = AdminModeForm(request.POST or None, roles=roles,
                          initial={"role": request.admin_role.pk if request.admin_role else roles[0].pk})
     if request.method == "POST" and form.is_valid():
@@ -113,7 +113,7 @@ def admin_mode_view(request):
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             session_admin_start(request, role)
-            return redirect(_safe_next(request, "core:admin_home"))
+            return redirect(_safe_next(request, "portal:admin_home"))
     return render(request, "accounts/admin_mode.html", {"form": form, "roles": roles,
                                                         "next": request.GET.get("next", "")})
 
@@ -122,4 +122,4 @@ def admin_mode_view(request):
 @require_POST
 def admin_mode_exit_view(request):
     session_admin_clear(request)
-    return redirect("core:home")
+    return redirect("portal:home")

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import admin_required, get_person_for
 from accounts.forms_staff import RoleGrantForm, StaffFilterForm, StaffForm
-from accounts.models import Role, RoleAssignment
+from accounts.models import RoleAssignment
 from accounts.queries import staff_search
 from accounts.services import (
     person_create,
@@ -42,8 +42,6 @@ from core.xlsx import XLSX_TYPE, write_xlsx, xlsx_response
 from orgs.models import Org, OrgKind
 from orgs.queries import departments_in_scope, institutes_in_scope, units_in_scope
 
-STAFF_ADMINS = (Role.DEPARTMENT_ADMIN, Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN)
-
 
 def _units(role):
     institutes = list(institutes_in_scope(role).order_by("path"))
@@ -63,7 +61,7 @@ def _show(form, exc: DomainError):
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
-@admin_required(*STAFF_ADMINS)
+@admin_required("staff.view")
 def staff_list(request):
     role = request.admin_role
     institutes, departments = _units(role)
@@ -110,7 +108,7 @@ def _save_staff(request, form, *, person=None):
     return person_update(actor=request.user, role=role, person=person, **fields), None
 
 
-@admin_required(*STAFF_ADMINS)
+@admin_required("staff.edit")
 @require_http_methods(["GET", "POST"])
 def staff_create(request):
     institutes, departments = _units(request.admin_role)
@@ -126,7 +124,7 @@ def staff_create(request):
     return render(request, "accounts/staff/form.html", {"form": form, "person": None})
 
 
-@admin_required(*STAFF_ADMINS)
+@admin_required("staff.view")
 @require_http_methods(["GET", "POST"])
 def staff_edit(request, pk):
     role = request.admin_role
@@ -156,7 +154,7 @@ def staff_edit(request, pk):
                   {"form": form, "person": person, "roles": roles, "grant": grant})
 
 
-@admin_required(*STAFF_ADMINS)
+@admin_required("staff.edit")
 @require_POST
 def staff_set_active(request, pk, active):
     person = get_person_for(request.admin_role, pk)
@@ -170,7 +168,7 @@ def staff_set_active(request, pk, active):
     return redirect("accounts:staff_edit", pk=person.pk)
 
 
-@admin_required(*STAFF_ADMINS)
+@admin_required("staff.edit")
 @require_POST
 def staff_reset_password(request, pk):
     person = get_person_for(request.admin_role, pk)
@@ -179,7 +177,7 @@ def staff_reset_password(request, pk):
                   {"person": person, "password": password, "reset": True})
 
 
-@admin_required(Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN)
+@admin_required("staff.roles")
 @require_POST
 def staff_role_grant(request, pk):
     role = request.admin_role
@@ -200,7 +198,7 @@ def staff_role_grant(request, pk):
     return redirect("accounts:staff_edit", pk=person.pk)
 
 
-@admin_required(Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN)
+@admin_required("staff.roles")
 @require_POST
 def staff_role_revoke(request, pk, role_pk):
     role = request.admin_role
@@ -230,12 +228,12 @@ class StaffImportForm(forms.Form):
             del self.fields["institute"]
 
 
-@admin_required(*STAFF_ADMINS)
+@admin_required("staff.edit")
 def staff_import_template(request):
     return xlsx_response("人员导入模板.xlsx", COLUMNS, [TEMPLATE_EXAMPLE], sheet_name="人员")
 
 
-@admin_required(*STAFF_ADMINS)
+@admin_required("staff.edit")
 @require_http_methods(["GET", "POST"])
 def staff_import_view(request):
     role = request.admin_role

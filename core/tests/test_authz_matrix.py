@@ -12,7 +12,9 @@ says what to add. What the matrix asserts, for every call:
 - no role gets a 2xx (or a redirect other than to a login/admin-mode prompt) on an object
   outside its scope, and such a call changes no row of any table;
 - no response to a role shows names of people or claims outside its scope, including
-  lists and Excel exports called with org/person filters pointing outside it.
+  lists and Excel exports called with org/person filters pointing outside it;
+- a page and the API operation doing the same thing (PAGE_API_PAIRS) let the same roles
+  in, and the ones the permission table (core.permissions) names (issue 9, finding 3).
 """
 
 from pathlib import Path
@@ -23,14 +25,19 @@ from django.test import Client
 
 from conftest import enter_admin
 from core.tests.authz import (
+    API_ONLY,
+    PAGE_API_PAIRS,
     ROLE_BY_NAME,
     Runner,
     Stats,
     World,
+    api_operations,
     api_routes_outside_schema,
     body_text,
+    compare_pairs,
     discover,
     missing_factories,
+    unpaired_api_operations,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -164,3 +171,52 @@ def test_role_table_is_consistent():
     assert {"own", "peer"} <= ROLE_BY_NAME["outsider_admin"].out_of_scope
     assert "outside" in ROLE_BY_NAME["institute_admin"].out_of_scope
     assert ROLE_BY_NAME["anonymous"].out_of_scope >= {"own", "peer", "outside"}
+
+
+def test_every_api_operation_is_paired():
+    """Each API operation is paired with the page doing the same thing, or declared
+    API-only with a reason; no pair or API-only entry names an operation that is gone."""
+    assert unpaired_api_operations() == [], (
+        "API operations with no page pair: add them to PAGE_API_PAIRS (or API_ONLY with the "
+        "reason) in core/tests/authz.py")
+    declared = {p.api for p in PAGE_API_PAIRS} | set(API_ONLY)
+    assert declared - api_operations() == set()
+    assert not {p.api for p in PAGE_API_PAIRS} & set(API_ONLY)
+
+
+@pytest.mark.django_db
+def test_pages_and_api_agree(world):
+    """Per role and pair, on objects inside the role's scope: the page lets the role in
+    exactly when the API does, and both answer what the permission table says."""
+    world.prepare([])
+    outcomes = compare_pairs(world)
+    problems = [str(o) for o in outcomes if o.problem()]
+    assert not problems, f"{len(problems)} page/API disagreements:\n" + "\n".join(problems)
+    # The comparison really ran both ways: every pair for some role, and each table
+    # action both allowed (some role) and refused (the class admin) somewhere.
+    assert {o.pair for o in outcomes} == set(PAGE_API_PAIRS)
+    for action in {p.action for p in PAGE_API_PAIRS if p.action}:
+        answers = {o.page_in for o in outcomes if o.pair.action == action}
+        assert answers == {True, False}, action
+
+
+@pytest.mark.django_db
+def test_class_admin_reads_no_staff_archive_or_claims_through_the_api(cast, client):
+    """Issue 9, finding 3: the class admin (培训班管理员) got institute-wide personal data
+    from the API (staff with mobiles and emails, study records, claim drafts) while every
+    page answered 403. Now both answer 403."""
+    from claims.services import claim_create
+    from claims.tests.helpers import claim_data
+
+    claim_create(actor=cast.learner, kind="external_training", data=claim_data(name="ClassAdminSees"))
+    enter_admin(client, cast.class_admin)
+    learner = cast.learner.pk
+    for url in ("/api/v1/staff", f"/api/v1/staff/{learner}", f"/api/v1/ledger/archive/{learner}",
+                f"/api/v1/ledger/entries/{learner}", "/api/v1/claims/review",
+                "/manage/staff/", f"/manage/staff/{learner}/", f"/manage/staff/{learner}/archive/",
+                "/manage/claims/"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        text = body_text(response)
+        assert "张三" not in text and "ClassAdminSees" not in text, url
+    assert client.get("/manage/").status_code == 200  # admin mode itself works

@@ -151,7 +151,7 @@ def test_export_formula_like_cells_stay_text(events, client):
 
 
 def test_export_is_bounded(events, client, monkeypatch):
-    from core import views
+    from portal import views
 
     monkeypatch.setattr(views, "AUDIT_EXPORT_MAX_ROWS", 2)
     enter_admin(client, events.institute_admin)

@@ -3,8 +3,8 @@ from django.core.management import call_command
 
 from accounts.models import Role, RoleAssignment, User
 from accounts.services import authenticate_with_throttle
-from core.demodata import DEMO_INITIAL_PASSWORD, DEMO_PASSWORD
 from orgs.models import Org, OrgKind
+from portal.demodata import DEMO_INITIAL_PASSWORD, DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

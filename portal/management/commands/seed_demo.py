@@ -17,9 +17,9 @@ from accounts.services import (
     person_create,
     reuse_password_hash,
 )
-from core import demodata
 from orgs.models import Org, OrgKind
 from orgs.services import org_create
+from portal import demodata
 
 STAFF_PER_INSTITUTE = 100
 

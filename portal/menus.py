@@ -1,8 +1,10 @@
 """Menus assembled from the apps: each app may have a `menu.py` with ADMIN_MENU and
-LEARNING_MENU lists, so a new app adds its pages without editing core.
+LEARNING_MENU lists, so a new app adds its pages without editing the portal.
 
 An item: {"section": gettext_lazy(...), "label": gettext_lazy(...), "url": "app:name",
-"roles": {Role...} (admin menu only; empty = every admin role)}.
+"permission": "claims.review"} — the action of core.permissions the linked page asks
+(admin menu only; a test checks it is the page's own). Without one, every admin role
+sees the item.
 """
 
 from functools import cache
@@ -10,6 +12,8 @@ from importlib import import_module
 
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
+
+from core.permissions import has_permission
 
 
 @cache
@@ -29,8 +33,8 @@ def _collect(name: str) -> list[dict]:
 def _resolved(items, role=None):
     out = []
     for item in items:
-        roles = item.get("roles") or set()
-        if role is not None and roles and role.role not in roles:
+        action = item.get("permission")
+        if role is not None and action and not has_permission(role, action):
             continue
         try:
             url = reverse(item["url"])

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from core import demodata
-from core.management.commands.seed_demo import demo_people
+from portal import demodata
+from portal.management.commands.seed_demo import demo_people
 
 
 class Command(BaseCommand):
