@@ -5,12 +5,10 @@ Pages and API operations that do the same thing ask the same question of the per
 table (core.permissions): pages with `admin_required("staff.view")`, API operations with
 `api_permission("staff.view")` (issue 9, finding 3)."""
 
-from django.http import Http404
-
 from accounts.api_auth import ApiAuth
 from accounts.models import User
 from accounts.queries import people_in_scope
-from core.access import admin_required
+from core.access import admin_required, out_of_scope
 from core.permissions import PERMISSIONS, check_permission
 
 __all__ = ["PermissionAuth", "admin_required", "api_permission", "check_permission",
@@ -18,10 +16,12 @@ __all__ = ["PermissionAuth", "admin_required", "api_permission", "check_permissi
 
 
 def get_person_for(role, pk) -> User:
+    """A person the role governs, or 404 (and an audit row: core.access.out_of_scope)."""
     try:
         return people_in_scope(role).select_related("institute", "department").get(pk=int(pk))
     except (User.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+        raise out_of_scope(role.user if role is not None else None, "person", pk,
+                           org=role.org if role is not None else None) from None
 
 
 class PermissionAuth(ApiAuth):

@@ -3,14 +3,19 @@
 - `admin_required(action)`: the page guard. A live admin mode is required (accounts'
   middleware puts the role in use on `request.admin_role`), and the role must hold the
   action in the permission table (core.permissions), else 403.
+- `out_of_scope(actor, kind, pk)`: the one hook every access helper calls when an
+  object is outside the actor's scope: it writes a rate-limited audit row and returns
+  the 404 to raise.
 """
 
+from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from core.errors import ErrorCode
@@ -44,3 +49,35 @@ def admin_required(action: str = "admin.home"):
         return wrapper
 
     return decorator
+
+
+# --- requests for objects outside the actor's scope (ABUSE-CASES 7) ----------------------
+
+OUT_OF_SCOPE_ACTION = "access.out_of_scope"
+# At most one audit row per actor and kind of object in this many seconds, so a script
+# walking ids cannot flood the trail; the first probe of each minute is kept.
+OUT_OF_SCOPE_WINDOW_SECONDS = 60
+
+
+def out_of_scope(actor, kind: str, pk, *, org=None) -> Http404:
+    """Record that `actor` asked for object `kind` #`pk` outside their scope, and return
+    the Http404 to raise (outside scope looks exactly like missing to the caller).
+
+    Every access helper (`get_<entity>_for`) calls this on its not-found path. The row
+    names the actor, the client address (core.requestcontext), the kind and the id as
+    typed, and the actor's unit (`org`: the role's unit, else their institute) so the
+    admins of that unit see it under 操作日志; rate-limited per actor and kind."""
+    from core.audit import audit_record
+    from core.models import AuditEvent
+
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return Http404()
+    since = timezone.now() - timedelta(seconds=OUT_OF_SCOPE_WINDOW_SECONDS)
+    recent = AuditEvent.objects.filter(actor=actor, action=OUT_OF_SCOPE_ACTION,
+                                       object_type=kind[:64], at__gte=since)
+    if not recent.exists():
+        audit_record(actor=actor, action=OUT_OF_SCOPE_ACTION,
+                     org=org if org is not None else getattr(actor, "institute", None),
+                     object_type=kind[:64], object_id=str(pk)[:64],
+                     note=f"{kind} #{str(pk)[:64]}")
+    return Http404()

@@ -16,7 +16,11 @@ def audit_record(
     note: str = "",
     actor_label: str | None = None,
     ip: str | None = None,
+    object_type: str = "",
+    object_id: str = "",
 ) -> AuditEvent:
+    """One row. `object_type`/`object_id` name an object that is not at hand (a refused
+    request for an id outside the actor's scope); with `obj` they come from it."""
     if actor is not None and not getattr(actor, "is_authenticated", True):
         actor = None
     label = actor_label if actor_label is not None else (
@@ -27,8 +31,8 @@ def audit_record(
         actor_label=label[:200],
         ip=ip if ip is not None else current_ip(),
         action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
+        object_type=obj._meta.label_lower if obj is not None else object_type,
+        object_id=str(obj.pk) if obj is not None else object_id,
         object_repr=str(obj)[:200] if obj is not None else "",
         org=org,
         before=before,

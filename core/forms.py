@@ -9,6 +9,9 @@ class AuditFilterForm(forms.Form):
     action = forms.CharField(label=_("Action"), max_length=64, required=False)
     date_from = BoundedDateField(label=_("From"), required=False)
     date_to = BoundedDateField(label=_("To"), required=False)
+    # ABUSE-CASES 7: requests for objects outside the actor's scope (core.access.out_of_scope).
+    out_of_scope = forms.BooleanField(label=_("Only requests refused as outside the scope"),
+                                      required=False)
 
     def clean(self):
         data = super().clean()

@@ -2,6 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
+from core.access import OUT_OF_SCOPE_ACTION
 from core.models import AuditEvent
 
 
@@ -11,8 +12,11 @@ def audit_events_in_scope(role) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(org__path__startswith=role.org.path)
 
 
-def audit_search(role, *, q: str = "", action: str = "", date_from=None, date_to=None):
+def audit_search(role, *, q: str = "", action: str = "", date_from=None, date_to=None,
+                 out_of_scope: bool = False):
     events = audit_events_in_scope(role).select_related("org")
+    if out_of_scope:
+        events = events.filter(action=OUT_OF_SCOPE_ACTION)
     if q:
         events = events.filter(Q(actor_label__icontains=q) | Q(object_repr__icontains=q)
                                | Q(note__icontains=q))

@@ -3,7 +3,8 @@ from datetime import datetime
 from ninja import Query, Router, Schema
 
 from core.api_schemas import ErrorOut, PageIn, paginate
-from notifications.models import Notification
+from notifications.access import get_notification_for
+from notifications.queries import inbox_for, unread_count
 from notifications.services import notification_mark_read, notifications_mark_all_read
 
 router = Router(tags=["notifications"])
@@ -29,16 +30,17 @@ class NotificationPageOut(Schema):
 
 @router.get("", response=NotificationPageOut, url_name="notifications_list")
 def notifications(request, page: Query[PageIn]):
-    rows = Notification.objects.filter(recipient=request.auth_user)
-    out = paginate(rows, page)
-    out["unread"] = rows.filter(read_at__isnull=True).count()
+    out = paginate(inbox_for(request.auth_user), page)
+    out["unread"] = unread_count(request.auth_user)
     return out
 
 
 @router.post("/{notification_id}/read", response={200: NotificationOut, 404: ErrorOut},
              url_name="notifications_read")
 def read(request, notification_id: int):
-    return notification_mark_read(user=request.auth_user, notification_id=notification_id)
+    return notification_mark_read(
+        user=request.auth_user,
+        notification=get_notification_for(request.auth_user, notification_id))
 
 
 @router.post("/read-all", response=dict, url_name="notifications_read_all")

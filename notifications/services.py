@@ -36,14 +36,15 @@ def notify(*, recipients, kind: str, title: str, body: str = "", url: str = "") 
     return rows
 
 
-def notification_mark_read(*, user, notification_id) -> Notification:
-    row = Notification.objects.filter(recipient=user, pk=notification_id).first()
-    if row is None:
+def notification_mark_read(*, user, notification: Notification) -> Notification:
+    """Mark one of the person's own notifications read (fetched with
+    notifications.access.get_notification_for). Invariant: only the recipient's."""
+    if notification.recipient_id != user.pk:
         raise DomainError(ErrorCode.NOT_FOUND, _("Not found."))
-    if row.read_at is None:
-        row.read_at = timezone.now()
-        row.save(update_fields=["read_at"])
-    return row
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
 
 
 def notifications_mark_all_read(*, user) -> int:

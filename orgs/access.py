@@ -1,5 +1,4 @@
-from django.http import Http404
-
+from core.access import out_of_scope
 from core.errors import DomainError, ErrorCode
 from core.permissions import check_permission
 from orgs.models import Org
@@ -11,7 +10,8 @@ def get_unit_for(role, pk) -> Org:
     try:
         return units_in_scope(role).get(pk=int(pk))
     except (Org.DoesNotExist, TypeError, ValueError):
-        raise Http404 from None
+        raise out_of_scope(role.user if role is not None else None, "org", pk,
+                           org=role.org if role is not None else None) from None
 
 
 def check_unit_in_scope(role, org: Org) -> None:

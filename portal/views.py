@@ -54,7 +54,8 @@ def audit_list(request):
         data = form.cleaned_data if request.GET else {}
         events = audit_search(request.admin_role, q=data.get("q", ""),
                               action=data.get("action", ""), date_from=data.get("date_from"),
-                              date_to=data.get("date_to"))
+                              date_to=data.get("date_to"),
+                              out_of_scope=bool(data.get("out_of_scope")))
         # With invalid filters the page shows the errors instead of an empty file.
         if request.GET.get("export") == "xlsx":
             return _audit_export(events)

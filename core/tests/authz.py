@@ -620,7 +620,13 @@ def snapshot() -> dict[str, list]:
             continue
         fields = [f.attname for f in meta.concrete_fields
                   if f"{meta.label}.{f.attname}" not in _VOLATILE_FIELDS]
-        data[meta.label] = list(model._base_manager.order_by("pk").values_list(*fields))
+        rows = model._base_manager.order_by("pk")
+        if meta.label == "core.AuditEvent":
+            # Requests refused as outside the scope are recorded on purpose (ABUSE-CASES 7).
+            from core.access import OUT_OF_SCOPE_ACTION
+
+            rows = rows.exclude(action=OUT_OF_SCOPE_ACTION)
+        data[meta.label] = list(rows.values_list(*fields))
     return data
 
 

@@ -1,6 +1,6 @@
 from django import template
 
-from notifications.models import Notification
+from notifications.queries import unread_count
 
 register = template.Library()
 
@@ -12,4 +12,4 @@ def unread_badge(context):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"count": None}
-    return {"count": Notification.objects.filter(recipient=user, read_at__isnull=True).count()}
+    return {"count": unread_count(user)}

@@ -1,8 +1,12 @@
 """通知消息: the inbox, the unread badge, and mail after commit (issue 4)."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.db import transaction
+from django.db.models import F
+from django.http import Http404
 from django.test import Client
 
 from claims.services import claim_approve, claim_create, claims_decide
@@ -126,12 +130,36 @@ def test_inbox_read_and_read_all(cast, client):
 
 
 def test_unread_come_first(cast, client):
-    old = notify(recipients=[cast.learner], kind="t", title="已读的旧消息")[0]
+    """An older unread message is listed above a newer read one, on the page and in the
+    API alike (newest-first alone would put the read one on top)."""
+    unread = notify(recipients=[cast.learner], kind="t", title="未读的旧消息")[0]
+    read = notify(recipients=[cast.learner], kind="t", title="已读的新消息")[0]
+    Notification.objects.filter(pk=unread.pk).update(created_at=F("created_at") - timedelta(hours=1))
     login(client, cast.learner)
-    client.post(f"/learning/notifications/{old.pk}/read/")
-    notify(recipients=[cast.learner], kind="t", title="未读的新消息")
+    assert client.post(f"/learning/notifications/{read.pk}/read/").status_code == 302
     html = client.get("/learning/notifications/").content.decode()
-    assert html.index("未读的新消息") < html.index("已读的旧消息")
+    assert html.index("未读的旧消息") < html.index("已读的新消息")
+    items = client.get("/api/v1/notifications").json()["items"]
+    assert [i["title"] for i in items] == ["未读的旧消息", "已读的新消息"]
+    assert items[0]["read_at"] is None and items[1]["read_at"] is not None
+
+
+def test_notifications_are_fetched_for_their_owner_or_404(cast, client):
+    """notifications.access: another person's notification is a 404 on the page and in
+    the API, the same as a missing one, and stays unread."""
+    from notifications.access import get_notification_for
+
+    theirs = notify(recipients=[cast.colleague], kind="t", title="李四的消息")[0]
+    assert get_notification_for(cast.colleague, theirs.pk) == theirs
+    for pk in (theirs.pk, "x", None):
+        with pytest.raises(Http404):
+            get_notification_for(cast.learner, pk)
+    login(client, cast.learner)
+    response = client.post(f"/api/v1/notifications/{theirs.pk}/read")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert client.post(f"/learning/notifications/{theirs.pk}/read/").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
 
 
 def test_another_users_notification_cannot_be_marked_read(cast, client):
