@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, RoleAssignment, User
 from accounts.queries import people_scope_q, person_in_scope
 from claims.models import Attachment, Claim, ClaimStatus, SupplementaryWindow
+from core.access import out_of_scope
 from core.errors import DomainError, ErrorCode
 from core.permissions import has_permission, roles_for
 from orgs.models import Org, OrgKind
@@ -53,9 +54,19 @@ def own_claims(user: User) -> QuerySet[Claim]:
     return Claim.objects.filter(owner=user)
 
 
+def _recorded(actor, kind: str, pk, org=None):
+    """The 404 path of the helpers below: record the request (core.access.out_of_scope,
+    ABUSE-CASES 7), then answer 404 as a DomainError like the rest of this module."""
+    out_of_scope(actor, kind, pk, org=org)
+    return not_found()
+
+
 def get_own_claim(user: User, pk, *, lock: bool = False) -> Claim:
     """One of the user's own claims (any status), or 404."""
-    return _fetch(own_claims(user), pk, lock)
+    try:
+        return _fetch(own_claims(user), pk, lock)
+    except DomainError:
+        raise _recorded(user, "claim", pk) from None
 
 
 def reviewable_claims(role: RoleAssignment | None) -> QuerySet[Claim]:
@@ -68,7 +79,11 @@ def reviewable_claims(role: RoleAssignment | None) -> QuerySet[Claim]:
 
 def get_claim_for(role: RoleAssignment | None, pk, *, lock: bool = False) -> Claim:
     """A claim for a reviewer (see reviewable_claims), or 404."""
-    return _fetch(reviewable_claims(role), pk, lock)
+    try:
+        return _fetch(reviewable_claims(role), pk, lock)
+    except DomainError:
+        raise _recorded(role.user if role else None, "claim", pk,
+                        role.org if role else None) from None
 
 
 def lock_claim_to_decide(role: RoleAssignment | None, actor: User, pk) -> Claim:
@@ -91,11 +106,10 @@ def claims_under(unit: Org, field: str = "owner__department") -> Q:
 def get_attachment_for(user: User, role: RoleAssignment | None, pk) -> Attachment:
     """A claim's file for its owner, or for a reviewer who may read the claim; else 404."""
     item = Attachment.objects.select_related("claim").filter(pk=_pk(pk)).first()
-    if item is None:
-        raise not_found()
-    if item.claim.owner_id == user.pk or reviewable_claims(role).filter(pk=item.claim_id).exists():
+    if item is not None and (item.claim.owner_id == user.pk
+                             or reviewable_claims(role).filter(pk=item.claim_id).exists()):
         return item
-    raise not_found()
+    raise _recorded(user, "attachment", pk, role.org if role else None)
 
 
 def find_person_for(role: RoleAssignment, ident: str) -> tuple[User | None, list[User]]:

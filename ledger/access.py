@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import RoleAssignment, User
 from accounts.queries import people_in_scope, people_scope_q, person_in_scope
+from core.access import out_of_scope
 from core.errors import DomainError, ErrorCode
 from core.permissions import has_permission, roles_for
 from ledger.models import LedgerEntry, Policy
@@ -53,6 +54,7 @@ def get_person_for(role: RoleAssignment | None, pk) -> User:
     person = (people_in_scope(role).select_related("institute", "department")
               .filter(pk=_pk(pk)).first())
     if person is None:
+        out_of_scope(role.user, "person", pk, org=role.org)  # recorded (ABUSE-CASES 7)
         raise not_found()
     if not has_permission(role, "ledger.view"):
         raise DomainError(ErrorCode.FORBIDDEN, _("Your role cannot do this."))

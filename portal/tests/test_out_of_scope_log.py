@@ -85,3 +85,21 @@ def test_audit_page_filters_the_probes_within_its_scope(cast):
     enter_admin(academy, cast.academy_admin)
     html = academy.get("/manage/audit/?out_of_scope=on").content.decode()
     assert "金属所管理员" in html and "王五" in html
+
+
+def test_claims_of_another_institute_are_recorded_probes(cast):
+    from claims.services import claim_create
+    from claims.tests.helpers import claim_data
+
+    claim = claim_create(actor=cast.learner, kind="external_training",
+                         data=claim_data(name="天光所的申请"), submit=True)
+    client = Client()
+    enter_admin(client, cast.outsider_admin)
+    assert client.get(f"/api/v1/claims/review/{claim.pk}").status_code == 404
+    assert client.get(f"/manage/claims/{claim.pk}/").status_code == 404
+    [row] = probes(cast.outsider_admin)
+    assert (row.object_type, row.object_id, row.org_id) == ("claim", str(claim.pk), cast.imr.pk)
+    colleague = Client()
+    login(colleague, cast.colleague)
+    assert colleague.get(f"/api/v1/claims/mine/{claim.pk}").status_code == 404
+    assert [(r.object_type, r.object_id) for r in probes(cast.colleague)] == [("claim", str(claim.pk))]
