@@ -782,6 +782,7 @@ PAGE_API_PAIRS = (
     Pair("ledger:person_credit", "POST", "POST /api/v1/ledger/entries", "ledger.credit"),
     Pair("ledger:entry_reverse", "POST", "POST /api/v1/ledger/entries/{entry_id}/reverse",
          "ledger.credit"),
+    Pair("ledger:entry_reverse", "POST", "POST /api/v1/ledger/postings/reverse", "ledger.credit"),
     # review
     Pair("claims:review", "GET", "GET /api/v1/claims/review", "claims.review"),
     Pair("claims:review", "POST", "POST /api/v1/claims/review/decide", "claims.review"),
