@@ -954,8 +954,12 @@ def _has_institute(world: World, role: RoleSpec) -> bool:
 def _call_rolled_back(client: Client, ep: Endpoint, method: str, url: str):
     cookies = copy.deepcopy(client.cookies)
     response = None
+    # As in Runner.run: the rollback block stands for the test's own transaction, so
+    # services running durable transactions work inside it.
+    rollback = transaction.atomic()
+    rollback._from_testcase = True
     try:
-        with transaction.atomic():
+        with rollback:
             response = call(client, Case(ep, method, url, ()), ep.surface)
             body_text(response)  # drain streamed answers inside the transaction
             raise _Rollback
