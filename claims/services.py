@@ -616,6 +616,8 @@ def claim_settings_set(*, actor, role, org: Org, required: dict) -> dict[str, li
     before = claim_settings_of(org)
     for kind in ClaimKind.values:
         wanted = set(required.get(kind) or ())
+        if set(before[kind]) == wanted:
+            continue  # saved unchanged: no row is written (nor created where none was)
         ClaimSettings.objects.update_or_create(org=org, kind=kind, defaults={
             "notice_required": AttachmentKind.NOTICE in wanted,
             "certificate_required": AttachmentKind.CERTIFICATE in wanted})

@@ -8,8 +8,6 @@ YYYY-MM-DD value (or none): a localized date would not survive the round trip.
 
 Not in the list, on purpose: forms that create rather than edit (补录 credit, the
 supplementary window, new staff, new claims), whose resubmission adds a row by design.
-Left out because it still fails (claims' owner): 外部学习设置 (/manage/claims/settings/)
-saved unchanged creates ClaimSettings rows where there were none.
 """
 
 import re
@@ -118,6 +116,7 @@ CASES = [
     ("policy", "academy_admin", _policy, "annual_target_hours", {}),
     ("institute name", "institute_admin", lambda c, cl: f"/manage/orgs/{c.niaot.pk}/", "name", {}),
     ("institute password policy", "institute_admin", lambda c, cl: f"/manage/orgs/{c.niaot.pk}/", "mode", {}),
+    ("claim settings", "institute_admin", lambda c, cl: "/manage/claims/settings/", "org", {}),
     ("profile", "learner", lambda c, cl: "/me/", "mobile", {"password": "Cast-pass-2026!"}),
 ]
 
