@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, RoleAssignment, User
 from accounts.queries import people_scope_q, person_in_scope
 from claims.models import Attachment, Claim, ClaimStatus, SupplementaryWindow
-from core.access import out_of_scope
+from core.access import not_found, out_of_scope, parse_pk
 from core.errors import DomainError, ErrorCode
 from core.permissions import has_permission, roles_for
 from orgs.models import Org, OrgKind
@@ -27,15 +27,7 @@ REVIEWER_ROLES = tuple(roles_for("claims.review"))
 ORG_ADMIN_ROLES = tuple(roles_for("claims.windows"))
 
 
-def not_found() -> DomainError:
-    return DomainError(ErrorCode.NOT_FOUND, _("Not found."))
-
-
-def _pk(pk) -> int:
-    try:
-        return int(pk)
-    except (TypeError, ValueError):
-        raise not_found() from None
+_pk = parse_pk
 
 
 def _fetch(claims: QuerySet[Claim], pk, lock: bool) -> Claim:

@@ -17,8 +17,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
-from core.errors import ErrorCode
+from core.errors import DomainError, ErrorCode
 from core.permissions import PERMISSIONS, check_permission
 
 ADMIN_MODE_URL = "accounts:admin_mode"
@@ -81,3 +82,16 @@ def out_of_scope(actor, kind: str, pk, *, org=None) -> Http404:
                      object_type=kind[:64], object_id=str(pk)[:64],
                      note=f"{kind} #{str(pk)[:64]}")
     return Http404()
+
+
+def not_found() -> DomainError:
+    """The one answer for "does not exist" and "outside your scope" (STYLE.md)."""
+    return DomainError(ErrorCode.NOT_FOUND, _("Not found."))
+
+
+def parse_pk(pk) -> int:
+    """An id from a URL or a form; anything that is not one is simply not found."""
+    try:
+        return int(pk)
+    except (TypeError, ValueError):
+        raise not_found() from None

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import RoleAssignment, User
 from accounts.queries import people_in_scope, people_scope_q, person_in_scope
-from core.access import out_of_scope
+from core.access import not_found, out_of_scope, parse_pk
 from core.errors import DomainError, ErrorCode
 from core.permissions import has_permission, roles_for
 from ledger.models import LedgerEntry, Policy
@@ -24,15 +24,7 @@ from ledger.models import LedgerEntry, Policy
 LEDGER_ADMIN_ROLES = tuple(roles_for("ledger.credit"))
 
 
-def not_found() -> DomainError:
-    return DomainError(ErrorCode.NOT_FOUND, _("Not found."))
-
-
-def _pk(pk) -> int:
-    try:
-        return int(pk)
-    except (TypeError, ValueError):
-        raise not_found() from None
+_pk = parse_pk
 
 
 # --- people and their entries ---------------------------------------------------------------
