@@ -153,7 +153,7 @@ _POLICY_LIMITS = {
 }
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def policy_update(*, actor, role, policy: Policy, **fields) -> Policy:
     """Edit the year's numbers. Only the academy's admins; not once locked."""
     policy = Policy.objects.select_for_update().select_related("org").get(pk=policy.pk)
@@ -185,7 +185,7 @@ def policy_update(*, actor, role, policy: Policy, **fields) -> Policy:
     return policy
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def cap_class_upsert(*, actor, role, policy: Policy, code: str, name: str,
                      cap_minutes: int | None) -> CapClass:
     """Add a class (e.g. 公派留学 with a 100 h cap) or change a class's name or cap."""
@@ -213,7 +213,7 @@ def cap_class_upsert(*, actor, role, policy: Policy, code: str, name: str,
     return cls
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def category_upsert(*, actor, role, policy: Policy, code: str, name: str, cap_class_code: str,
                     kind: str = CategoryKind.TRAINING_CATEGORY) -> Category:
     policy = Policy.objects.select_for_update().select_related("org").get(pk=policy.pk)
@@ -491,7 +491,7 @@ def ledger_admin_credit(*, actor, role, person: User, cap_class: str, minutes: i
                                                "'-' or '_'."), field="request_key")
     _check_years(start, end, first=ADMIN_CREDIT_FIRST_YEAR)
     details = _admin_details(start, end, source_note)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if request_key:
             _lock_request_key(request_key)
             first = list(LedgerEntry.objects.filter(
@@ -523,7 +523,7 @@ def ledger_admin_reverse_posting(*, actor, role, person: User, source_kind: str,
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(ErrorCode.INVALID, _("Give a reason."), field="reason")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         reversals = _reverse_posting(person=person, source_kind=source_kind, source_id=source_id,
                                      actor=actor, reason=reason)
         if not reversals:
