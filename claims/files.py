@@ -22,6 +22,7 @@ from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError, ErrorCode
+from core.xlsx import zip_inflates_too_far
 
 TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png", "ofd": "application/ofd"}
 # Shown inline on request (the reviewer's preview); everything else is only downloaded.
@@ -94,12 +95,9 @@ def _check_ofd(upload) -> None:
             infos = archive.infolist()
             if len(infos) > OFD_MAX_ENTRIES:
                 raise _bad(_("The OFD file has too many entries."))
-            total = 0
-            for info in infos:
-                total += info.file_size
-                ratio = info.file_size / max(info.compress_size, 1)
-                if total > OFD_MAX_UNCOMPRESSED or (info.file_size > 64 * 1024 and ratio > OFD_MAX_RATIO):
-                    raise _bad(_("The OFD file expands to an implausible size and was refused."))
+            if zip_inflates_too_far(infos, max_total=OFD_MAX_UNCOMPRESSED, max_ratio=OFD_MAX_RATIO,
+                                    ratio_from=64 * 1024):
+                raise _bad(_("The OFD file expands to an implausible size and was refused."))
             entry = next((i for i in infos if i.filename == "OFD.xml"), None)
             if entry is None or entry.file_size > 1024 * 1024:
                 raise _not_accepted()

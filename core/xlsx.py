@@ -28,6 +28,20 @@ from core.errors import DomainError, ErrorCode
 
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_RATIO = 200
+
+
+def zip_inflates_too_far(infos, *, max_total: int, max_ratio: int, ratio_from: int) -> bool:
+    """True when a zip's directory declares more than `max_total` bytes in all, or an
+    entry of at least `ratio_from` bytes compressed more than `max_ratio` times: the
+    zip-bomb check, made from the central directory alone, before anything is inflated.
+    Shared by Excel imports and OFD attachments."""
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if total > max_total or (info.file_size > ratio_from and ratio > max_ratio):
+            return True
+    return False
 _DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"')
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -67,12 +81,9 @@ def check_workbook(upload, *, max_bytes: int | None = None, max_rows: int | None
             if "[Content_Types].xml" not in names or not any(
                     n.startswith("xl/worksheets/") for n in names):
                 raise _bad(_("This is not an Excel (.xlsx) file."))
-            total = 0
-            for info in infos:
-                total += info.file_size
-                ratio = info.file_size / max(info.compress_size, 1)
-                if total > MAX_UNCOMPRESSED or (info.file_size > 1024 * 1024 and ratio > MAX_RATIO):
-                    raise _bad(_("The file expands to an implausible size and was refused."))
+            if zip_inflates_too_far(infos, max_total=MAX_UNCOMPRESSED, max_ratio=MAX_RATIO,
+                                    ratio_from=1024 * 1024):
+                raise _bad(_("The file expands to an implausible size and was refused."))
             for info in infos:
                 if not info.filename.endswith((".xml", ".rels")):
                     continue
