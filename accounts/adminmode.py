@@ -2,8 +2,13 @@
 
 Entering asks for the password again (counted by the login throttle), rotates the
 session key and remembers the role; it lapses after XUESHI_ADMIN_IDLE_SECONDS without a
-request or XUESHI_ADMIN_MAX_SECONDS in all, and ends at logout. The role is re-read on
-every request, so a role removed mid-session takes effect at once.
+request or XUESHI_ADMIN_MAX_SECONDS in all, and ends at logout. The role is re-read
+once per request (AccountStateMiddleware for pages and the session API; ApiAuth for
+bearer tokens), so a role removed mid-session takes effect at once.
+
+The idle clock is touched only when it is older than TOUCH_SECONDS: a request in admin
+mode does not write its session (or its token row) each time, so the idle limit is kept
+to within that minute.
 """
 
 import time
@@ -15,6 +20,12 @@ from accounts.models import RoleAssignment
 SESSION_ROLE = "xueshi_admin_role"
 SESSION_SINCE = "xueshi_admin_since"
 SESSION_LAST = "xueshi_admin_last"
+# The idle clock's resolution: touched (a session or token write) at most once a minute.
+TOUCH_SECONDS = 60
+
+
+def needs_touch(last: float | None, now: float) -> bool:
+    return last is None or now - last >= TOUCH_SECONDS
 
 
 def _valid(role_id, since, last, user, now):
@@ -32,17 +43,19 @@ def _valid(role_id, since, last, user, now):
 
 
 def session_admin_role(request) -> RoleAssignment | None:
-    """The role of a live admin mode in this session (and touch its idle clock)."""
+    """The role of a live admin mode in this session (and touch its idle clock when it is
+    older than TOUCH_SECONDS; otherwise the session is left unmodified and not saved)."""
     session = request.session
     now = time.time()
-    role = _valid(session.get(SESSION_ROLE), session.get(SESSION_SINCE),
-                  session.get(SESSION_LAST), request.user, now)
+    last = session.get(SESSION_LAST)
+    role = _valid(session.get(SESSION_ROLE), session.get(SESSION_SINCE), last, request.user, now)
     if role is None:
         if session.get(SESSION_ROLE):
             session_admin_clear(request)
             request.admin_mode_lapsed = True
         return None
-    session[SESSION_LAST] = now
+    if needs_touch(last, now):
+        session[SESSION_LAST] = now
     return role
 
 

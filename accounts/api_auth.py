@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.security.base import AuthBase
 
-from accounts.adminmode import token_admin_role
+from accounts.adminmode import needs_touch, token_admin_role
 from accounts.gate import initial_password_allows
 from accounts.models import ApiToken
 from accounts.services import token_authenticate
@@ -58,7 +58,10 @@ class ApiAuth(AuthBase):
             return None
         if token is not None:
             role = token_admin_role(token)
-            if role is not None:
+            if role is not None and needs_touch(
+                    token.admin_last.timestamp() if token.admin_last else None,
+                    timezone.now().timestamp()):
+                # Like a session: the idle clock is written at most once a minute.
                 ApiToken.objects.filter(pk=token.pk).update(admin_last=timezone.now())
             request.admin_role = role
         # Sessions: AccountStateMiddleware already set request.admin_role.

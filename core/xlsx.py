@@ -258,40 +258,76 @@ def parse_date(value) -> date | None:
     return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
 
 
-def write_xlsx(headers: list[str], rows, *, sheet_name: str = "Sheet1") -> bytes:
-    """A workbook with one sheet. Strings are always written as text cells."""
+def _write_book(target, headers: list[str], rows, *, sheet_name: str, constant_memory: bool) -> None:
     import xlsxwriter
 
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                        "strings_to_urls": False, "strings_to_numbers": False})
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    # constant_memory: each row goes to disk as soon as the next one starts, so memory
+    # does not grow with the rows (exports); in_memory: small files built as bytes.
+    options.update({"constant_memory": True} if constant_memory else {"in_memory": True})
+    book = xlsxwriter.Workbook(target, options)
     sheet = book.add_worksheet(sheet_name[:31])
     bold = book.add_format({"bold": True})
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
     for col, header in enumerate(headers):
         sheet.write_string(0, col, str(header), bold)
         sheet.set_column(col, col, max(10, min(40, len(str(header)) * 2 + 4)))
+    yes, no = _("Yes"), _("No")
+    write_string, write_number = sheet.write_string, sheet.write_number
     for r, row in enumerate(rows, start=1):
         for col, value in enumerate(row):
             if value is None:
                 continue
-            if isinstance(value, bool):
-                sheet.write_string(r, col, _("Yes") if value else _("No"))
+            if isinstance(value, str):
+                write_string(r, col, value)
+            elif isinstance(value, bool):
+                write_string(r, col, yes if value else no)
             elif isinstance(value, (int, float)):
-                sheet.write_number(r, col, value)
+                write_number(r, col, value)
             elif isinstance(value, datetime):
-                sheet.write_string(r, col, value.strftime("%Y-%m-%d %H:%M"))
+                write_string(r, col, value.strftime("%Y-%m-%d %H:%M"))
             elif isinstance(value, date):
                 sheet.write_datetime(r, col, datetime(value.year, value.month, value.day),
                                      date_format)
             else:
-                sheet.write_string(r, col, str(value))
+                write_string(r, col, str(value))
     book.close()
+
+
+def write_xlsx(headers: list[str], rows, *, sheet_name: str = "Sheet1") -> bytes:
+    """A workbook with one sheet, as bytes (error and result files). Strings are always
+    written as text cells."""
+    buffer = io.BytesIO()
+    _write_book(buffer, headers, rows, sheet_name=sheet_name, constant_memory=False)
     return buffer.getvalue()
 
 
 def xlsx_response(filename: str, headers: list[str], rows, *, sheet_name: str = "Sheet1") -> HttpResponse:
-    response = HttpResponse(write_xlsx(headers, rows, sheet_name=sheet_name), content_type=XLSX_TYPE)
+    """A small workbook (templates, short lists) as one response."""
+    return _attachment(HttpResponse(write_xlsx(headers, rows, sheet_name=sheet_name),
+                                    content_type=XLSX_TYPE), filename)
+
+
+def xlsx_export_response(filename: str, headers: list[str], rows, *,
+                         sheet_name: str = "Sheet1") -> HttpResponse:
+    """An export of any size: `rows` (any iterable, read once) written in constant memory
+    to a temporary file, which is streamed to the client and removed when the response
+    closes. Memory stays flat however many rows there are."""
+    import tempfile
+
+    from django.http import FileResponse
+
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by FileResponse
+    try:
+        _write_book(handle, headers, rows, sheet_name=sheet_name, constant_memory=True)
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
+    return _attachment(FileResponse(handle, content_type=XLSX_TYPE), filename)
+
+
+def _attachment(response, filename: str):
     from django.utils.encoding import escape_uri_path
 
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{escape_uri_path(filename)}"

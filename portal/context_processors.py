@@ -1,3 +1,6 @@
+from django.utils.functional import SimpleLazyObject
+
+
 def shell(request):
     """What the page shell (header, navigation) needs on every page."""
     user = getattr(request, "user", None)
@@ -6,5 +9,10 @@ def shell(request):
         from portal.menus import learning_menu
 
         ctx["learning_menu"] = sorted(learning_menu(), key=lambda item: item.get("order", 50))
-        ctx["user_roles"] = list(user.roles.select_related("org")) if hasattr(user, "roles") else []
+        # The header only asks whether the person has a role: in admin mode the middleware
+        # has read it already; otherwise one query, and only when a template asks.
+        admin_role = ctx["admin_role"]
+        ctx["user_roles"] = (True if admin_role is not None else
+                             SimpleLazyObject(lambda: user.roles.exists()) if hasattr(user, "roles")
+                             else False)
     return ctx

@@ -13,7 +13,7 @@ from core.access import admin_required
 from core.forms import AuditFilterForm
 from core.models import AuditEvent
 from core.queries import audit_search
-from core.xlsx import xlsx_response
+from core.xlsx import xlsx_export_response
 from ledger.queries import archive_for
 from portal.menus import admin_menu
 
@@ -39,8 +39,9 @@ def admin_home(request):
 
 
 AUDIT_PAGE_SIZE = 50
-# The export is built in memory (core.xlsx), so it holds at most this many events, the
-# newest first; the page and the file's last row say so when more matched.
+# The export is written in constant memory (core.xlsx.xlsx_export_response); it still holds
+# at most this many events, the newest first (a file a person can open); the page and
+# the file's last row say so when more matched.
 AUDIT_EXPORT_MAX_ROWS = 20_000
 
 
@@ -91,5 +92,5 @@ def _audit_export(events):
     headers = [_("Time"), _("Who"), _("Address"), _("Action"), _("Object type"),
                _("Object ID"), _("Object"), _("Unit"), _("Before"), _("After"), _("Note")]
     name = f"{_('Audit trail')}-{timezone.localdate():%Y%m%d}.xlsx"
-    return xlsx_response(name, headers, _audit_rows(events, AUDIT_EXPORT_MAX_ROWS),
+    return xlsx_export_response(name, headers, _audit_rows(events, AUDIT_EXPORT_MAX_ROWS),
                          sheet_name=_("Audit trail"))
