@@ -18,6 +18,7 @@ from claims.access import (
     get_attachment_for,
     get_claim_for,
     get_own_claim,
+    get_window_for,
     windows_for,
 )
 from claims.forms import (
@@ -65,6 +66,7 @@ from claims.services import (
     window_open,
 )
 from core.artifacts import artifact_store
+from core.confirm import confirm_step
 from core.errors import DomainError
 from core.jobs import inline_rows, job_start
 from core.models import JobKind
@@ -118,6 +120,14 @@ def mine(request, kind):
             if not ids:
                 raise ValueError
             if action == "delete":
+                chosen = my_claims(user, kind=kind).filter(pk__in=[i for i in ids if i.isdigit()])
+                answer = chosen.exists() and confirm_step(
+                    request, title=_("Delete records"), button=_("Delete"),
+                    cancel=request.get_full_path(),
+                    changes=[_("“%(name)s” (%(status)s) is deleted with its attachments.")
+                             % {"name": c.name, "status": c.get_status_display()} for c in chosen])
+                if answer:
+                    return answer
                 count = claims_delete(actor=user, claim_ids=ids)
                 messages.success(request, _("%(n)d deleted.") % {"n": count})
             elif action == "submit":
@@ -384,6 +394,16 @@ def windows(request):
     if request.method == "POST":
         try:
             if request.POST.get("close"):
+                window = get_window_for(role, request.POST["close"])
+                answer = None if window.closed_at else confirm_step(
+                    request, title=_("Close a supplementary window"), button=_("Close the window"),
+                    cancel=reverse("claims:windows"),
+                    changes=[_("The window of %(org)s for claims of %(year)s closes now instead "
+                               "of on %(date)s; learners can no longer claim for that year.")
+                             % {"org": window.org.name, "year": window.year,
+                                "date": window.closes_on.isoformat()}])
+                if answer:
+                    return answer
                 window_close(actor=request.user, role=role, window_id=int(request.POST["close"]))
                 messages.success(request, _("The window is closed."))
                 return redirect("claims:windows")

@@ -128,7 +128,7 @@ def test_removed_role_fails_the_next_admin_request(cast):
     assert Client().get("/api/v1/staff", **bearer(secret)).status_code == 200
 
     admin = enter_admin(Client(), cast.institute_admin)
-    response = admin.post(f"/manage/staff/{person.pk}/roles/{role.pk}/revoke/")
+    response = admin.post(f"/manage/staff/{person.pk}/roles/{role.pk}/revoke/", {"confirmed": "1"})
     assert response.status_code == 302
     assert not person.roles.exists()
 

@@ -290,7 +290,11 @@ def test_grant_and_revoke_role_pages(cast, client):
     client.post(f"/manage/staff/{cast.learner.pk}/roles/",
                 {"grant-role": "department_admin", "grant-org": cast.dept_a1.pk})
     assignment = RoleAssignment.objects.get(user=cast.learner)
-    client.post(f"/manage/staff/{cast.learner.pk}/roles/{assignment.pk}/revoke/")
+    ask = client.post(f"/manage/staff/{cast.learner.pk}/roles/{assignment.pk}/revoke/")
+    assert ask.status_code == 200 and 'data-testid="confirm"' in ask.content.decode()
+    assert cast.dept_a1.name in ask.content.decode() and "部门管理员" in ask.content.decode()
+    assert RoleAssignment.objects.filter(user=cast.learner).exists()
+    client.post(f"/manage/staff/{cast.learner.pk}/roles/{assignment.pk}/revoke/", {"confirmed": "1"})
     assert not RoleAssignment.objects.filter(user=cast.learner).exists()
     client.post(f"/manage/staff/{cast.learner.pk}/roles/",
                 {"grant-role": "department_admin", "grant-org": cast.imr_dept.pk})

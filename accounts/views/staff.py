@@ -35,6 +35,7 @@ from accounts.staff_import import (
     staff_import_job,
 )
 from core.artifacts import artifact_open, artifact_store
+from core.confirm import confirm_step
 from core.errors import DomainError
 from core.jobs import get_job_for, inline_rows, job_start
 from core.models import JobKind
@@ -205,6 +206,14 @@ def staff_role_revoke(request, pk, role_pk):
     person = get_person_for(role, pk)
     assignment = get_object_or_404(RoleAssignment, pk=role_pk, user=person,
                                    org__path__startswith=role.org.path)
+    answer = confirm_step(
+        request, title=_("Remove a role"), button=_("Remove the role"),
+        cancel=reverse("accounts:staff_edit", args=[person.pk]),
+        changes=[_("%(person)s loses the role %(role)s of %(org)s.")
+                 % {"person": person.real_name, "role": assignment.get_role_display(),
+                    "org": assignment.org.name}])
+    if answer:
+        return answer
     try:
         role_revoke(actor=request.user, role=role, assignment=assignment)
     except DomainError as exc:

@@ -141,6 +141,15 @@ def test_on_behalf_and_windows_pages(cast, client):
     response = client.post("/manage/claims/windows/", {"org": cast.imr.pk, "year": YEAR - 1,
                                                        "opens_on": today.isoformat(), "closes_on": today.isoformat()})
     assert response.status_code == 200 and not SupplementaryWindow.objects.filter(org=cast.imr).exists()
+    # Closing asks first, naming the unit, the year and the planned closing date.
+    window = SupplementaryWindow.objects.get(org=cast.niaot)
+    ask = client.post("/manage/claims/windows/", {"close": window.pk}).content.decode()
+    assert 'data-testid="confirm"' in ask and cast.niaot.name in ask and str(YEAR - 1) in ask
+    window.refresh_from_db()
+    assert window.closed_at is None
+    client.post("/manage/claims/windows/", {"close": window.pk, "confirmed": "1"})
+    window.refresh_from_db()
+    assert window.closed_at is not None
 
 
 def test_inbox_and_badge(cast, client):
@@ -263,15 +272,19 @@ def test_batch_delete_only_own_undecided_claims(cast, client):
     theirs = claim_create(actor=cast.colleague, kind="external_training", data=claim_data(name="李四的"))
     login(client, cast.learner)
     url = "/learning/external/external_training/"
-    html = client.post(url, {"ids": [draft.pk, approved.pk], "action": "delete"}, follow=True).content.decode()
+    html = client.post(url, {"ids": [draft.pk, approved.pk], "action": "delete", "confirmed": "1"}, follow=True).content.decode()
     assert "已批" in html and "没有删除任何记录" in html
-    html = client.post(url, {"ids": [draft.pk, theirs.pk], "action": "delete"}, follow=True).content.decode()
+    html = client.post(url, {"ids": [draft.pk, theirs.pk], "action": "delete", "confirmed": "1"}, follow=True).content.decode()
     assert "没有删除任何记录" in html and "李四的" not in html
     assert Claim.objects.count() == 4
     # An approved claim has no checkbox to begin with.
     listing = client.get(url).content.decode()
     assert f'name="ids" value="{approved.pk}"' not in listing and f'name="ids" value="{waiting.pk}"' in listing
-    client.post(url, {"ids": [draft.pk, waiting.pk], "action": "delete"})
+    # The first POST only asks, naming what goes; the confirmed one deletes.
+    ask = client.post(url, {"ids": [draft.pk, waiting.pk], "action": "delete"}).content.decode()
+    assert 'data-testid="confirm"' in ask and "草稿" in ask and "待审" in ask and "已批" not in ask
+    assert Claim.objects.count() == 4
+    client.post(url, {"ids": [draft.pk, waiting.pk], "action": "delete", "confirmed": "1"})
     assert set(Claim.objects.values_list("name", flat=True)) == {"已批", "李四的"}
 
 
