@@ -332,10 +332,13 @@ class Archive:
     by_category: dict = field(default_factory=dict)  # category name → minutes
     exams_taken: int = 0
     exams_passed: int = 0
+    # The sources grouped once by kind, and by (kind, class): rows() reads these.
+    groups: dict = field(default_factory=dict, repr=False)
 
     def rows(self, kind: str, cap_class: str | None = None) -> list[SourceRow]:
-        return [s for s in self.sources if s.source_kind == kind
-                and (cap_class is None or cap_class in s.by_class)]
+        if not self.groups and self.sources:
+            self.groups = group_sources(self.sources)
+        return list(self.groups.get(kind if cap_class is None else (kind, cap_class), ()))
 
     def count(self, kind: str, cap_class: str | None = None) -> int:
         return len(self.rows(kind, cap_class))
@@ -376,10 +379,19 @@ def archive_for(person, start: Month, end: Month) -> Archive:
         ym = (e.year, e.month)
         row.first = min(row.first or ym, ym)
         row.last = max(row.last or ym, ym)
-    # Fully reversed sources have left the archive.
-    live = [s for s in sources.values() if s.minutes != 0]
-    for s in live:
+    # Fully reversed sources have left the archive; the rest are grouped in this one pass.
+    live = []
+    projects_by_category: dict[str, int] = defaultdict(int)
+    by_category: dict[str, int] = defaultdict(int)
+    for s in sources.values():
+        if s.minutes == 0:
+            continue
         s.by_class = {k: v for k, v in s.by_class.items() if v}
+        live.append(s)
+        if s.source_kind == SourceKind.PROJECT:
+            projects_by_category[s.category_name or s.category] += 1
+        if s.category:
+            by_category[s.category_name or s.category] += s.minutes
 
     order = []
     for y in years:
@@ -406,21 +418,24 @@ def archive_for(person, start: Month, end: Month) -> Archive:
             ys.append(ClassFigure(code, figures[code].name, cap, minutes, effective))
         year_figures[y] = {"classes": ys, "total": sum(per_class.values()),
                            "effective": sum(f.effective for f in ys)}
-    projects_by_category: dict[str, int] = defaultdict(int)
-    for s in live:
-        if s.source_kind == SourceKind.PROJECT:
-            projects_by_category[s.category_name or s.category] += 1
-    by_category: dict[str, int] = defaultdict(int)
-    for s in live:
-        if s.category:
-            by_category[s.category_name or s.category] += s.minutes
     classes = [figures[c] for c in order]
     return Archive(start=start, end=end, total=sum(f.minutes for f in classes),
                    effective=sum(f.effective for f in classes), classes=classes,
                    years=year_figures, sources=live,
                    projects_by_category=dict(projects_by_category),
                    by_category={k: v for k, v in by_category.items() if v},
-                   by_month={k: dict(v) for k, v in sorted(by_month.items())})
+                   by_month={k: dict(v) for k, v in sorted(by_month.items())},
+                   groups=group_sources(live))
+
+
+def group_sources(sources) -> dict:
+    """Sources by kind and by (kind, class), in their order, in one pass."""
+    groups: dict = defaultdict(list)
+    for s in sources:
+        groups[s.source_kind].append(s)
+        for code in s.by_class:
+            groups[(s.source_kind, code)].append(s)
+    return dict(groups)
 
 
 def entries_for(person, start: Month, end: Month, *, cap_class: str | None = None,

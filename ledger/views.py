@@ -1,6 +1,8 @@
 """我的档案 (archive), its print view and drill-downs; admins' view of a person's
 archive with 补录 and 冲销; the academy's yearly rules."""
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -67,33 +69,74 @@ def _chart_data(archive):
     }
 
 
-def _archive_context(request, person, *, admin=False):
+# Tables of the archive show this many rows; "show all" (?all=1, a plain link) the rest.
+# The print view always shows every row.
+FOLD_ROWS = 50
+
+
+def _fold(rows: list, show_all: bool) -> tuple[list, int]:
+    """The rows to show and how many are folded away."""
+    if show_all or len(rows) <= FOLD_ROWS + 10:  # folding a handful of rows helps no one
+        return rows, 0
+    return rows[:FOLD_ROWS], len(rows) - FOLD_ROWS
+
+
+def _archive_context(request, person, *, admin=False, show_all=None):
     form, rng = _range(request)
     ctx = {"form": form, "person": person, "admin": admin, "learning_tab": "ledger:archive"}
-    if rng is not None:
-        archive = archive_for(person, *rng)
-        rules = policy_for(person.institute, rng[1][0])
-        projects = archive.rows(SourceKind.PROJECT)
-        # Classes come from the policy: a CAST archive has no self-study line, an academy
-        # with a 公派留学 class gets one more.
-        claims = [(c, archive.rows(SourceKind.CLAIM, c.code)) for c in archive.classes]
-        ctx.update({
-            "archive": archive, "start": rng[0], "end": rng[1],
-            "range_query": f"start={rng[0][0]}-{rng[0][1]:02d}&end={rng[1][0]}-{rng[1][1]:02d}",
-            "chart": _chart_data(archive), "rules": rules,
-            "capped_classes": [c for c in rules.classes if c.cap is not None],
-            "projects": projects,
-            "project_classes": [c for c in archive.classes
-                                if any(c.code in r.by_class for r in projects)],
-            "claims": claims,
-            "claim_summary": [(c, len(rows), sum(r.by_class.get(c.code, 0) for r in rows))
-                              for c, rows in claims if rows],
-            "courses": archive.rows(SourceKind.COURSE),
-            "admin_rows": archive.rows(SourceKind.ADMIN),
-            "course_minutes": archive.minutes(SourceKind.COURSE),
-        })
-    ctx["entries_url"] = (reverse("ledger:person_entries", args=[person.pk]) if admin
-                          else reverse("ledger:archive_entries"))
+    entries_url = (reverse("ledger:person_entries", args=[person.pk]) if admin
+                   else reverse("ledger:archive_entries"))
+    ctx["entries_url"] = entries_url
+    if rng is None:
+        return ctx
+    if show_all is None:
+        show_all = request.GET.get("all") == "1"
+    archive = archive_for(person, *rng)
+    rules = policy_for(person.institute, rng[1][0])
+    range_query = f"start={rng[0][0]}-{rng[0][1]:02d}&end={rng[1][0]}-{rng[1][1]:02d}"
+    drill = f"{entries_url}?{range_query}"
+    projects = archive.rows(SourceKind.PROJECT)
+    project_classes = [c for c in archive.classes
+                       if any(c.code in r.by_class for r in projects)]
+    # Classes come from the policy: a CAST archive has no self-study line, an academy
+    # with a 公派留学 class gets one more.
+    claims = [(c, archive.rows(SourceKind.CLAIM, c.code)) for c in archive.classes]
+    courses = archive.rows(SourceKind.COURSE)
+    admin_rows = archive.rows(SourceKind.ADMIN)
+    tables = {"projects": projects, "courses": courses, "admin_rows": admin_rows}
+    folded = {}
+    for name, rows in tables.items():
+        tables[name], folded[name] = _fold(rows, show_all)
+    shown_claims = []
+    for c, rows in claims:
+        shown, hidden = _fold(rows, show_all)
+        shown_claims.append((c, shown, hidden))
+    # Each shown row's links are built once here, not twice per row in the template.
+    shown_rows = [*tables["projects"], *tables["courses"], *tables["admin_rows"],
+                  *(r for _c, rows, _h in shown_claims for r in rows)]
+    for r in shown_rows:
+        r.drill_url = f"{drill}&source_kind={r.source_kind}&source_id={quote(r.source_id, safe='/')}"
+        if admin:
+            r.reverse_url = reverse("ledger:entry_reverse", args=[person.pk, r.entry_id])
+    for r in tables["projects"]:
+        r.class_minutes = [r.by_class.get(c.code, 0) for c in project_classes]
+    ctx.update({
+        "archive": archive, "start": rng[0], "end": rng[1], "range_query": range_query,
+        "drill_url": drill,
+        "chart": _chart_data(archive), "rules": rules,
+        "capped_classes": [c for c in rules.classes if c.cap is not None],
+        "projects": tables["projects"], "projects_count": len(projects),
+        "projects_folded": folded["projects"],
+        "project_classes": project_classes,
+        "claims": shown_claims,
+        "claim_summary": [(c, len(rows), sum(r.by_class.get(c.code, 0) for r in rows))
+                          for c, rows in claims if rows],
+        "courses": tables["courses"], "courses_count": len(courses),
+        "courses_folded": folded["courses"],
+        "admin_rows": tables["admin_rows"], "admin_rows_folded": folded["admin_rows"],
+        "course_minutes": archive.minutes(SourceKind.COURSE),
+        "show_all_url": f"?{range_query}&all=1",
+    })
     return ctx
 
 
@@ -108,7 +151,8 @@ def archive_view(request):
 def archive_print(request):
     if request.user.institute_id is None:
         raise Http404
-    return render(request, "ledger/archive_print.html", _archive_context(request, request.user))
+    return render(request, "ledger/archive_print.html",
+                  _archive_context(request, request.user, show_all=True))
 
 
 def _drill(request, person, base_template):
