@@ -56,20 +56,46 @@ def name_to_pinyin(real_name: str) -> str:
     return "".join(ch for ch in out.lower() if _ASCII.match(ch))
 
 
+def login_name_base(*, real_name: str, institute) -> str:
+    base = name_to_pinyin(real_name) or "user"
+    if institute is not None and institute.abbr:
+        base = f"{institute.abbr.lower()}-{base}"
+    return base
+
+
+def login_names_starting(bases) -> set[str]:
+    """The login names in the database that start with any of `bases`, in one query per
+    few hundred bases (a whole import file's new people at once)."""
+    from django.db.models import Q
+
+    from accounts.models import User
+
+    bases = sorted(set(bases))
+    found: set[str] = set()
+    for i in range(0, len(bases), 300):
+        q = Q()
+        for base in bases[i:i + 300]:
+            q |= Q(login_name__startswith=base)
+        found.update(User.objects.filter(q).values_list("login_name", flat=True))
+    return found
+
+
 def login_name_suggest(*, real_name: str, institute, email: str | None = None,
-                       taken: set[str] | None = None) -> str:
+                       taken: set[str] | None = None, known: set[str] | None = None) -> str:
     """The login name for a new account. `taken` adds names reserved in the same batch
-    (an import) to those already in the database."""
+    (an import) to those already in the database; `known`, when given, stands for the
+    database's names (login_names_starting, read once for a whole file)."""
     from accounts.models import User
 
     if email:
         return email.strip().lower()
-    base = name_to_pinyin(real_name) or "user"
-    if institute is not None and institute.abbr:
-        base = f"{institute.abbr.lower()}-{base}"
+    base = login_name_base(real_name=real_name, institute=institute)
     pattern = re.compile(rf"^{re.escape(base)}(\d*)$")
-    existing = set(User.objects.filter(login_name__startswith=base)
-                   .values_list("login_name", flat=True))
+    if known is None:
+        existing = set(User.objects.filter(login_name__startswith=base)
+                       .values_list("login_name", flat=True))
+    else:
+        existing = {n for n in known if n.startswith(base)}
     existing |= {t for t in (taken or set()) if t.startswith(base)}
     used = {m.group(1) for name in existing if (m := pattern.match(name))}
     if "" not in used:

@@ -15,7 +15,7 @@ from core.audit import audit_record
 from core.errors import DomainError, ErrorCode
 
 __all__ = ["profile_update", "login_name_switch_to_email", "normalise_mobile", "normalise_email",
-           "identifiers_check_free", "IDENTIFIER_UNAVAILABLE"]
+           "identifiers_check_free", "identifiers_holders", "IDENTIFIER_UNAVAILABLE"]
 
 IDENTIFIER_UNAVAILABLE = gettext_noop("This identifier cannot be used. Choose another one.")
 
@@ -36,6 +36,25 @@ def identifiers_check_free(*, person: User | None, **values: str | None) -> None
         lowered = value.lower()
         if others.filter(Q(login_name=lowered) | Q(email_lower=lowered) | Q(mobile=value)).exists():
             raise DomainError(ErrorCode.INVALID, _(IDENTIFIER_UNAVAILABLE), field=field)
+
+def identifiers_holders(values) -> dict[str, set[int]]:
+    """identifiers_check_free for a whole file: which accounts hold each value (lowered)
+    as their login name, email or mobile, in one query per thousand values. A value is
+    free for a person when it has no holder but that person."""
+    values = sorted({v.strip().lower() for v in values if v and v.strip()})
+    holders: dict[str, set[int]] = {}
+    for i in range(0, len(values), 1000):
+        chunk = values[i:i + 1000]
+        rows = (User.objects.annotate(email_lower=Lower("email"))
+                .filter(Q(login_name__in=chunk) | Q(email_lower__in=chunk) | Q(mobile__in=chunk))
+                .values_list("pk", "login_name", "email_lower", "mobile"))
+        wanted = set(chunk)
+        for pk, *held in rows:
+            for value in held:
+                if value and value.lower() in wanted:
+                    holders.setdefault(value.lower(), set()).add(pk)
+    return holders
+
 
 _MOBILE = re.compile(r"^1\d{10}$")
 

@@ -189,3 +189,60 @@ def test_default_initial_password_is_hashed_once_per_import(cast):
                       ["司马懿", "N202", "", "", "光学部", "科研岗", "", ""]])
     assert len({p.password for p, _pw in more.created}) == 2
     assert all(p.check_password(pw) for p, pw in more.created)
+
+
+def _rows(n, start=0):
+    names = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
+    return [[f"{names[k % len(names)]}{names[(k // len(names)) % len(names)]}", f"Q{k:05d}",
+             f"p{k}@niaot.ac.cn" if k % 3 == 0 else "", f"139{k:08d}" if k % 2 else "",
+             "光学部", "科研岗", "2024-03-01", "是"] for k in range(start, start + n)]
+
+
+def test_queries_do_not_grow_with_rows(cast):
+    """The whole file is checked in a handful of queries and written in a few: a file of
+    40 people costs the queries of a file of 10, creating and updating alike. (SQLite
+    caps the parameters of a statement, so its inserts batch at about 40 people: the
+    files stay below that; PostgreSQL batches a thousand.)"""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.models import AuditEvent
+
+    counts = []
+    for rows in (_rows(10), _rows(40, start=100)):
+        with CaptureQueriesContext(connection) as ctx:
+            result = run(cast, rows)
+        assert result.ok and len(result.created) == len(rows)
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+    assert counts[0] <= 15
+    assert AuditEvent.objects.filter(action="person.created").count() == 50
+    # Updating: every row changes its post type.
+    updates = []
+    for rows in (_rows(10), _rows(40, start=100)):
+        for r in rows:
+            r[5] = "管理岗"
+        with CaptureQueriesContext(connection) as ctx:
+            result = run(cast, rows)
+        assert result.ok and result.updated == len(rows) and not result.created
+        updates.append(len(ctx.captured_queries))
+    assert updates[0] == updates[1]
+    assert User.objects.filter(employee_no__startswith="Q", post_type="management").count() == 50
+    assert AuditEvent.objects.filter(action="person.updated").count() == 50
+
+
+def test_rows_see_each_other_as_if_written_in_order(cast):
+    """A later row cannot take an email or mobile an earlier row (or an existing person)
+    holds, across columns; an update frees the mobile the person held."""
+    cast.colleague.mobile = "13911112222"
+    cast.colleague.save()
+    rows = [["李四", "N002", "", "13933334444", "", "", "", ""],     # frees 13911112222
+            ["新一", "N301", "", "13911112222", "光学部", "", "", ""],  # takes it: fine
+            ["新二", "N302", "13933334444@x.cn", "", "光学部", "", "", ""],
+            ["新三", "N303", "", "13933334444", "光学部", "", "", ""]]  # 李四's new mobile
+    result = run(cast, rows)
+    assert [(e.row, e.column) for e in result.errors] == [(5, "手机号码")]
+    rows.pop()
+    result = run(cast, rows)
+    assert result.ok and result.updated == 1 and len(result.created) == 2
+    assert User.objects.get(employee_no="N301").mobile == "13911112222"
