@@ -11,7 +11,7 @@ PYTEST_WORKERS ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: demo test install system-deps lint migrations-check test-sqlite test-pg test-browser \
-        pg-up messages serve seed clean bench
+        pg-up messages serve seed clean bench bench-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -84,7 +84,18 @@ test-browser: install messages system-deps
 
 test: install system-deps lint migrations-check test-sqlite test-pg test-browser
 
-bench: install pg-up
+# The pages benchmark drives gunicorn with wrk (Debian's package).
+bench-deps:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing: wrk"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "Please install as root: apt-get install wrk"; exit 1; \
+	  fi; \
+	fi
+
+bench: install pg-up bench-deps
 	DATABASE_URL=$(PG_URL) $(BIN)/python -m bench
 
 clean:

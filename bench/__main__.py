@@ -6,6 +6,9 @@
 Builds a throwaway database (<database>_bench) with an academy of 70,000 people and 4.2M
 ledger entries (times --scale, or --people / BENCH_PEOPLE people), then measures:
 - the archive (我的档案) of a person with 500 entries: queries and median time;
+- pages under load (gunicorn + wrk, bench/pages.py) against a plain "ok" view, the staff
+  import of 5,000 rows against calamine + COPY, the audit export of 20,000 rows against
+  raw XlsxWriter;
 - academy-wide effective hours per person for a year: the raw aggregate over the
   entries against the same figure over LedgerYearTotal, and what the platform's
   `totals_by_person` costs for the whole academy (target: at most 0.5× the raw
@@ -162,6 +165,20 @@ def measure(url: str, info: dict, year: int, runs: int) -> dict:
     }
 
 
+def measure_more(url: str, secret: str, info: dict, year: int, args) -> dict:
+    """The pages under load and the staff import / audit export pairs (bench/pages.py)."""
+    from bench import pages
+
+    prepared = pages.prepare(info, year)
+    out = {}
+    if not args.skip_pages:
+        out["pages"] = pages.measure_pages(url, secret, info, prepared, year, rounds=args.page_rounds,
+                                           seconds=args.page_seconds)
+    out["staff_import"] = pages.measure_staff_import(prepared)
+    out["audit_export"] = pages.measure_audit_export(prepared)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0)
@@ -169,6 +186,9 @@ def main() -> None:
                         help="people in the academy (default: 70,000 × scale)")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the <database>_bench database")
+    parser.add_argument("--page-rounds", type=int, default=3, help="rounds of the pages benchmark")
+    parser.add_argument("--page-seconds", type=int, default=5, help="seconds of load per page and round")
+    parser.add_argument("--skip-pages", action="store_true", help="no pages benchmark (no gunicorn, no wrk)")
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/xueshi")
     if not base.startswith("postgres"):
@@ -180,12 +200,17 @@ def main() -> None:
     # server do not drop each other's.
     bench_db = base.rsplit("/", 1)[1].split("?")[0] + "_bench"
     url = _recreate(base, bench_db)
+    # One key for this process and the server it starts: sessions made here are valid there.
+    import secrets
+
+    secret = os.environ["SECRET_KEY"] = "bench-" + secrets.token_urlsafe(48)
     try:
         env = {**os.environ, "DATABASE_URL": url}
         subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
         info = populate(url, people, per_person, year)
         results = {"people": people, "entries": people * per_person + 500, **info,
                    **measure(url, info, year, args.runs),
+                   **measure_more(url, secret, info, year, args),
                    "load_average": [round(x, 2) for x in os.getloadavg()],
                    "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     finally:
@@ -204,6 +229,15 @@ def main() -> None:
               f"({y['ratio']:.2f}× the raw aggregate)\n")
     out.write(f"totals_by_person for the whole academy:          {y['platform_totals_by_person_ms']} ms "
               f"({y['platform_ratio']:.2f}× the raw aggregate)\n")
+    for name, p in results.get("pages", {}).items():
+        if not name.startswith("_"):
+            out.write(f"page {name:18} {p['rps']:8.1f} req/s  p50 {p['p50_ms']:7.1f} ms  p99 {p['p99_ms']:7.1f} ms  "
+                      f"plain {p['plain_rps']:7.1f} req/s  ratio {p['ratio']:.3f}\n")
+    for pair in ("staff_import", "audit_export"):
+        p = results[pair]
+        out.write(f"{pair}: {p['rows']} rows, platform {p['platform_ms']} ms ({p['platform_peak_mb']} MB), "
+                  f"raw {p.get('raw_calamine_copy_ms', p.get('raw_xlsxwriter_ms'))} ms ({p['raw_peak_mb']} MB), "
+                  f"ratio {p['ratio']}\n")
     out.write(f"load average during the run: {results['load_average']}\n")
     print(out.getvalue(), end="")
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
