@@ -46,14 +46,34 @@ class _Rollback(Exception):
     pass
 
 
-def _person(role, values):
+def _people(role, rows) -> tuple[dict, dict]:
+    """The people in scope the file names, by login name and by employee number, read in
+    one query per thousand names (not one per row); at most two kept per key, which is
+    enough to tell "several people match"."""
     people = people_in_scope(role)
+    logins = sorted({str(v.get("登录名") or "").strip().lower() for _r, v in rows} - {""})
+    numbers = sorted({str(v.get("员工编号") or "").strip() for _r, v in rows} - {""})
+    by_login: dict[str, list] = {}
+    by_number: dict[str, list] = {}
+    for i in range(0, len(logins), 1000):
+        for person in people.filter(login_name__in=logins[i:i + 1000]).select_related("institute"):
+            by_login.setdefault(person.login_name, []).append(person)
+    for i in range(0, len(numbers), 1000):
+        for person in (people.filter(employee_no__in=numbers[i:i + 1000])
+                       .select_related("institute").order_by("pk")):
+            found = by_number.setdefault(person.employee_no, [])
+            if len(found) < 2:
+                found.append(person)
+    return by_login, by_number
+
+
+def _person(values, by_login, by_number):
     login = str(values.get("登录名") or "").strip().lower()
     number = str(values.get("员工编号") or "").strip()
     if login:
-        matches = list(people.filter(login_name=login)[:2])
+        matches = by_login.get(login, [])[:2]
     elif number:
-        matches = list(people.filter(employee_no=number)[:2])
+        matches = by_number.get(number, [])[:2]
     else:
         return None, ("员工编号", _("Give the employee number or the login name."))
     if len(matches) != 1:
@@ -87,50 +107,72 @@ def claims_import_job(job, data: bytes, progress) -> JobOutcome:
 
 
 def claims_import(*, actor, role, upload, progress=None) -> ImportResult:
-    """All rows or none. `progress(rows_done)`, if given, is called after every row."""
+    """All rows or none. `progress(rows_done)`, if given, is called after every row.
+
+    The people the file names and the rows already imported are read for the whole file
+    in a few queries, and every row is validated in memory first; each new claim is then
+    written by the one service (claim_create_on_behalf), which posts its hours."""
     sheet = _read(upload)
     result = ImportResult()
     seen = {}
+    by_login, by_number = _people(role, sheet.rows)
+    categories: dict = {}
+    valid = []  # (row, person, kind, data, key)
+    for row, values in sheet.rows:
+        person, problem = _person(values, by_login, by_number)
+        if problem:
+            result.errors.append((row, *problem))
+            continue
+        kind = KINDS.get(str(values.get("类型") or "").strip())
+        if kind is None:
+            result.errors.append((row, "类型", _("Write 外部培训, 在职自学 or 网络学时.")))
+            continue
+        try:
+            year = parse_int(_trimmed(values.get("年度")), field="年度", min=1990, max=2999)
+            start, end = parse_date(values.get("开始时间")), parse_date(values.get("结束时间"))
+        except (TypeError, ValueError, DomainError):
+            result.errors.append((row, "开始时间", _("Write the year as 2026 and dates as 2026-03-01.")))
+            continue
+        category_name = str(values.get("培训类别") or "").strip()
+        category = ""
+        if category_name:
+            memo_key = (person.institute_id, kind, year)
+            if memo_key not in categories:
+                categories[memo_key] = categories_for(person, kind, year)
+            match = [c.code for c in categories[memo_key] if c.name == category_name]
+            if not match:
+                result.errors.append((row, "培训类别", _("Unknown category for this kind.")))
+                continue
+            category = match[0]
+        data = {"year": year, "name": values.get("培训名称"), "category": category,
+                "start": start, "end": end, "hours": _trimmed(values.get("学时")),
+                "organiser": values.get("主办单位"), "location": values.get("培训地点")}
+        try:
+            fields = _clean(person, kind, data)
+        except DomainError as exc:
+            result.errors.append((row, _FIELD_COLUMN.get(exc.field or "", ""), str(exc.message)))
+            continue
+        key = import_key_for(person, kind, fields)
+        if key in seen:
+            result.errors.append((row, "培训名称", _("Same as row %(r)d.") % {"r": seen[key]}))
+            continue
+        seen[key] = row
+        valid.append((row, person, kind, data, key))
+    keys = [v[4] for v in valid]
+    imported = set()
+    for i in range(0, len(keys), 1000):
+        imported.update(Claim.objects.filter(import_key__in=keys[i:i + 1000])
+                        .values_list("import_key", flat=True))
+    skipped = len(sheet.rows) - len(valid)  # refused above: the progress bar counts them done
     try:
         with transaction.atomic():
-            for done, (row, values) in enumerate(sheet.rows, start=1):
+            for done, (row, person, kind, data, key) in enumerate(valid, start=1):
                 if progress is not None:
-                    progress(done)
-                person, problem = _person(role, values)
-                if problem:
-                    result.errors.append((row, *problem))
-                    continue
-                kind = KINDS.get(str(values.get("类型") or "").strip())
-                if kind is None:
-                    result.errors.append((row, "类型", _("Write 外部培训, 在职自学 or 网络学时.")))
+                    progress(done + skipped)
+                if key in imported:
+                    result.unchanged += 1
                     continue
                 try:
-                    year = parse_int(_trimmed(values.get("年度")), field="年度", min=1990, max=2999)
-                    start, end = parse_date(values.get("开始时间")), parse_date(values.get("结束时间"))
-                except (TypeError, ValueError, DomainError):
-                    result.errors.append((row, "开始时间", _("Write the year as 2026 and dates as 2026-03-01.")))
-                    continue
-                category_name = str(values.get("培训类别") or "").strip()
-                category = ""
-                if category_name:
-                    match = [c.code for c in categories_for(person, kind, year) if c.name == category_name]
-                    if not match:
-                        result.errors.append((row, "培训类别", _("Unknown category for this kind.")))
-                        continue
-                    category = match[0]
-                data = {"year": year, "name": values.get("培训名称"), "category": category,
-                        "start": start, "end": end, "hours": _trimmed(values.get("学时")),
-                        "organiser": values.get("主办单位"), "location": values.get("培训地点")}
-                try:
-                    fields = _clean(person, kind, data)
-                    key = import_key_for(person, kind, fields)
-                    if key in seen:
-                        result.errors.append((row, "培训名称", _("Same as row %(r)d.") % {"r": seen[key]}))
-                        continue
-                    seen[key] = row
-                    if Claim.objects.filter(import_key=key).exists():
-                        result.unchanged += 1
-                        continue
                     with transaction.atomic():
                         claim_create_on_behalf(actor=actor, role=role, owner=person, kind=kind,
                                                data=data, import_key=key)
@@ -141,4 +183,5 @@ def claims_import(*, actor, role, upload, progress=None) -> ImportResult:
                 raise _Rollback
     except _Rollback:
         result.created = result.unchanged = 0
+    result.errors.sort(key=lambda e: e[0])
     return result
