@@ -138,7 +138,6 @@ def measure_pages(url: str, secret: str, info: dict, prepared: dict, year: int, 
                   rounds: int, seconds: int, connections: int = 4) -> dict:
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is missing: make bench-deps (apt-get install wrk)")
-    heavy = info["heavy_person"]
     y = f"start={year}-01&end={year}-12"
     pages = {
         "home": ("/", "learner"),
