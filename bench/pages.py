@@ -178,7 +178,9 @@ def measure_pages(url: str, secret: str, info: dict, prepared: dict, year: int, 
         shutil.rmtree(static_root, ignore_errors=True)
     out = {}
     for name, runs in samples.items():
-        med = lambda key, which: round(statistics.median(r[which][key] for r in runs), 2)  # noqa: E731
+        def med(key, which, runs=runs):
+            return round(statistics.median(r[which][key] for r in runs), 2)
+
         ratios = [r[1]["rps"] / r[0]["rps"] for r in runs]
         out[name] = {"path": pages[name][0], "session": pages[name][1],
                      "rps": med("rps", 1), "p50_ms": med("p50_ms", 1), "p99_ms": med("p99_ms", 1),
@@ -255,8 +257,7 @@ def measure_staff_import(prepared: dict, rows: int = 5000, runs: int = 3) -> dic
         table = book.get_sheet_by_index(0).to_python()
         inst = prepared["institute"].pk
         connection.ensure_connection()
-        with connection.connection.cursor() as cur:
-            with cur.copy(
+        with connection.connection.cursor() as cur, cur.copy(
                     "COPY accounts_user (password, is_superuser, login_name, real_name, employee_no, "
                     "institute_id, post_type, hours_required, is_active, is_staff, date_joined, "
                     "password_is_initial, security_stamp) FROM STDIN") as copy:
@@ -271,8 +272,8 @@ def measure_staff_import(prepared: dict, rows: int = 5000, runs: int = 3) -> dic
     return {"rows": rows, "platform_ms": platform_ms, "raw_calamine_copy_ms": raw_ms,
             "ratio": round(platform_ms / raw_ms, 2),
             "platform_peak_mb": platform_peak, "raw_peak_mb": raw_peak,
-            "note": "medians of %d runs, each rolled back; peaks are Python allocations "
-                    "(tracemalloc), in a separate run" % runs}
+            "note": f"medians of {runs} runs, each rolled back; peaks are Python allocations "
+                    "(tracemalloc), in a separate run"}
 
 
 def measure_audit_export(prepared: dict, rows: int = 20_000, runs: int = 3) -> dict:
@@ -287,8 +288,7 @@ def measure_audit_export(prepared: dict, rows: int = 20_000, runs: int = 3) -> d
 
     org = prepared["institute"].pk
     connection.ensure_connection()
-    with connection.connection.cursor() as cur:
-        with cur.copy(
+    with connection.connection.cursor() as cur, cur.copy(
                 "COPY core_auditevent (at, actor_label, ip, action, object_type, object_id, object_repr, "
                 "org_id, before, after, note) FROM STDIN") as copy:
             for k in range(rows):
@@ -327,5 +327,5 @@ def measure_audit_export(prepared: dict, rows: int = 20_000, runs: int = 3) -> d
     return {"rows": rows, "platform_ms": platform_ms, "raw_xlsxwriter_ms": raw_ms,
             "ratio": round(platform_ms / raw_ms, 2),
             "platform_peak_mb": platform_peak, "raw_peak_mb": raw_peak,
-            "note": "medians of %d runs; peaks are Python allocations (tracemalloc), in a "
-                    "separate run" % runs}
+            "note": f"medians of {runs} runs; peaks are Python allocations (tracemalloc), in a "
+                    "separate run"}
