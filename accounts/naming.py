@@ -81,23 +81,26 @@ def login_names_starting(bases) -> set[str]:
 
 
 def login_name_suggest(*, real_name: str, institute, email: str | None = None,
-                       taken: set[str] | None = None, known: set[str] | None = None) -> str:
+                       taken: set[str] | None = None, known: set[str] | None = None,
+                       base: str | None = None) -> str:
     """The login name for a new account. `taken` adds names reserved in the same batch
     (an import) to those already in the database; `known`, when given, stands for the
-    database's names (login_names_starting, read once for a whole file)."""
+    database's names (login_names_starting, read once for a whole file), and `base` for
+    login_name_base (already computed for the file)."""
     from accounts.models import User
 
     if email:
         return email.strip().lower()
-    base = login_name_base(real_name=real_name, institute=institute)
-    pattern = re.compile(rf"^{re.escape(base)}(\d*)$")
+    base = base or login_name_base(real_name=real_name, institute=institute)
     if known is None:
         existing = set(User.objects.filter(login_name__startswith=base)
                        .values_list("login_name", flat=True))
     else:
         existing = {n for n in known if n.startswith(base)}
     existing |= {t for t in (taken or set()) if t.startswith(base)}
-    used = {m.group(1) for name in existing if (m := pattern.match(name))}
+    # base, base2, base3 …: the numbers in use after the base.
+    used = {name[len(base):] for name in existing
+            if name.startswith(base) and (name == base or name[len(base):].isdigit())}
     if "" not in used:
         return base
     n = 2

@@ -236,7 +236,7 @@ def staff_import(*, actor, role, upload, institute: Org | None = None, progress=
                     base = bases.get(fields["real_name"], "")
                     login = login_name_suggest(real_name=fields["real_name"], institute=institute,
                                                email=fields.get("email"), known=known.get(base, set()),
-                                               taken=taken.get(base, set()))
+                                               taken=taken.get(base, set()), base=base or None)
                     if not free(login, key):
                         raise DomainError(ErrorCode.INVALID, _(IDENTIFIER_UNAVAILABLE),
                                           field="login_name")

@@ -358,27 +358,28 @@ def archive_for(person, start: Month, end: Month) -> Archive:
     own, and a range of part of a year caps what falls in that part."""
     years = list(range(start[0], end[0] + 1))
     rules = policies_for(person.institute, years)
-    entries = list(LedgerEntry.objects.filter(person=person).filter(_month_q(start, end))
-                   .only("year", "month", "cap_class", "category", "minutes", "source_kind",
-                         "source_id", "source_label", "details")
-                   .order_by("year", "month", "id"))
+    # Plain tuples, not model instances: a person's year can hold hundreds of entries.
+    entries = (LedgerEntry.objects.filter(person=person).filter(_month_q(start, end))
+               .order_by("year", "month", "id")
+               .values_list("pk", "year", "month", "cap_class", "category", "minutes",
+                            "source_kind", "source_id", "source_label", "details"))
     per_year_class: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     sources: dict[tuple[str, str], SourceRow] = {}
     by_month: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for e in entries:
-        per_year_class[e.year][e.cap_class] += e.minutes
-        by_month[(e.year, e.month)][e.cap_class] += e.minutes
-        key = (e.source_kind, e.source_id)
+    for pk, year, month, cap_class, category, minutes, kind, source_id, label, details in entries:
+        per_year_class[year][cap_class] += minutes
+        ym = (year, month)
+        by_month[ym][cap_class] += minutes
+        key = (kind, source_id)
         row = sources.get(key)
         if row is None:
-            row = sources[key] = SourceRow(e.source_kind, e.source_id, e.source_label, e.category,
-                                           rules[e.year].category_name(e.category) if e.category else "",
-                                           e.details or {}, entry_id=e.pk)
-        row.minutes += e.minutes
-        row.by_class[e.cap_class] = row.by_class.get(e.cap_class, 0) + e.minutes
-        ym = (e.year, e.month)
-        row.first = min(row.first or ym, ym)
-        row.last = max(row.last or ym, ym)
+            row = sources[key] = SourceRow(kind, source_id, label, category,
+                                           rules[year].category_name(category) if category else "",
+                                           details or {}, entry_id=pk, first=ym)
+        row.minutes += minutes
+        row.by_class[cap_class] = row.by_class.get(cap_class, 0) + minutes
+        # Entries come in month order: the first month is the row's first, the last its last.
+        row.last = ym
     # Fully reversed sources have left the archive; the rest are grouped in this one pass.
     live = []
     projects_by_category: dict[str, int] = defaultdict(int)
