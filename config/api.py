@@ -15,6 +15,7 @@ from core.errors import DomainError, ErrorCode
 from ledger.api import router as ledger_router
 from notifications.api import router as notifications_router
 from orgs.api_tree import router as orgs_router
+from reports.api import router as reports_router
 
 # Every answer the code can give, declared on every operation (issue 9, "the contract"):
 # the error body is always {"code", "message", "field"}.
@@ -175,3 +176,4 @@ api.add_router("/orgs", orgs_router)
 api.add_router("/ledger", ledger_router)
 api.add_router("/claims", claims_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/reports", reports_router)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "accounts",
     "ledger",
     "claims",
+    "reports",
     "notifications",
     "portal",
 ]

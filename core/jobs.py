@@ -53,6 +53,9 @@ class JobOutcome:
     summary: dict
     errors: list = field(default_factory=list)  # (row, column, message)
     result: tuple | None = None
+    # A result the runner already wrote to the default storage (a large export written
+    # in constant memory): (storage key, download name).
+    stored_result: tuple | None = None
 
 
 def job_runner(kind: str):
@@ -62,6 +65,11 @@ def job_runner(kind: str):
         function.job_kind = kind
         return function
     return mark
+
+
+def result_key(suffix: str = ".xlsx") -> str:
+    """A fresh storage key for a result file a runner writes itself."""
+    return _key(suffix)
 
 
 def _key(suffix: str) -> str:
@@ -146,15 +154,19 @@ class Progress:
             self.connection.close()
 
 
-def _finish(job: Job, status: str, summary: dict, *, errors=(), result=None, rows_done=None) -> None:
+def _finish(job: Job, status: str, summary: dict, *, errors=(), result=None, stored_result=None,
+            rows_done=None) -> None:
     error_file = result_file = ""
+    name = None
     if errors:
         error_file = default_storage.save(_key(".xlsx"), ContentFile(write_xlsx(ERROR_HEADERS, list(errors))))
     if result:
-        headers, rows, _name = result
+        headers, rows, name = result
         result_file = default_storage.save(_key(".xlsx"), ContentFile(write_xlsx(headers, rows)))
+    elif stored_result:
+        result_file, name = stored_result
     Job.objects.filter(pk=job.pk).update(
-        status=status, summary={**summary, **({"result_name": result[2]} if result else {})},
+        status=status, summary={**summary, **({"result_name": name} if name else {})},
         error_file=error_file, result_file=result_file, input_file="", finished_at=timezone.now(),
         rows_done=job.rows_total if rows_done is None else rows_done)
 
@@ -190,7 +202,8 @@ def run_job(job_id: int, runner_path: str) -> str:
                 _finish(job, JobStatus.FAILED, {**outcome.summary, "errors": len(outcome.errors)},
                         errors=outcome.errors)
             else:
-                _finish(job, JobStatus.DONE, outcome.summary, result=outcome.result)
+                _finish(job, JobStatus.DONE, outcome.summary, result=outcome.result,
+                        stored_result=outcome.stored_result)
         finally:
             progress.close()
             default_storage.delete(job.input_file)

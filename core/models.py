@@ -38,6 +38,7 @@ class AuditEvent(models.Model):
 class JobKind(models.TextChoices):
     STAFF_IMPORT = "staff_import", _("Staff import")  # 人员导入
     CLAIMS_IMPORT = "claims_import", _("Claims import")  # 外部学习导入
+    STAFF_EXPORT = "staff_export", _("Staff statistics export")  # 职工学习总体情况统计导出
 
 
 class JobStatus(models.TextChoices):
@@ -74,6 +75,11 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+    @property
+    def is_export(self) -> bool:
+        """An export (no input file, a result to download) rather than an import."""
+        return self.kind.endswith("_export")
 
     @property
     def percent(self) -> int:

@@ -57,6 +57,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "claims.import": _STAFF,  # import claims from Excel
     "claims.windows": _ORG,  # 年终补录: supplementary registration windows
     "claims.settings": _ORG,  # which attachments each kind of claim needs
+    "reports.staff": _STAFF,  # 职工学习总体情况统计: figures of the people in scope, export
+    "reports.dashboard": _ORG,  # the institute's and the academy's figures and charts
+    "reports.backbone_view": _ORG,  # 骨干人才筛选上报表: candidates, figures, export
+    "reports.backbone_report": frozenset({Role.INSTITUTE_ADMIN}),  # report, revoke, 完成上报
+    "reports.backbone_window": _ACADEMY,  # open or close the reporting window
+    "reports.summary": _ORG,  # 年度培训总结: read, export (the academy: every institute's)
+    "reports.summary_edit": frozenset({Role.INSTITUTE_ADMIN}),  # create, refresh, edit, submit
 }
 
 

@@ -804,6 +804,8 @@ PAGE_API_PAIRS = (
          values=(("org_id", _role_org),)),
     Pair("claims:settings", "POST", "PUT /api/v1/claims/settings/{org_id}", "claims.settings",
          values=(("org_id", _role_org),)),
+    # 培训统计 (reports)
+    Pair("reports:staff", "GET", "GET /api/v1/reports/staff", "reports.staff"),
     # the person's own things (no role: the owner, or a reviewer in scope for files)
     Pair("ledger:archive", "GET", "GET /api/v1/ledger/archive/me", None),
     Pair("ledger:archive_entries", "GET", "GET /api/v1/ledger/entries/me", None),

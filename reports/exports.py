@@ -1,0 +1,138 @@
+"""Excel exports of the statistics, written by XlsxWriter in constant-memory mode (rows
+go to disk as they are written, so 70,000 people cost a few MB of memory), with every
+string as a text cell: a name like "=1+1" stays text (ABUSE-CASES 25).
+
+Short exports stream from a temporary file in the request; an export of more than
+XUESHI_EXPORT_INLINE_ROWS rows runs on the worker (core.jobs) and the page follows its
+progress and links the file when it is done.
+"""
+
+import tempfile
+from datetime import date
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.http import FileResponse
+from django.utils.encoding import escape_uri_path
+from django.utils.translation import gettext as _
+
+from core.jobs import JobOutcome, job_runner, result_key
+from core.minutes import format_minutes
+from core.models import JobKind
+from core.xlsx import XLSX_TYPE
+
+STAFF_EXPORT_NAME = "职工学习总体情况统计-{year}.xlsx"
+
+
+def inline_rows() -> int:
+    return getattr(settings, "XUESHI_EXPORT_INLINE_ROWS", 5000)
+
+
+class SheetWriter:
+    """One worksheet written row by row in constant memory; strings always as text."""
+
+    def __init__(self, handle, sheet_name: str):
+        import xlsxwriter
+
+        self.book = xlsxwriter.Workbook(handle, {
+            "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+            "strings_to_numbers": False, "tmpdir": tempfile.gettempdir()})
+        self.sheet = self.book.add_worksheet(sheet_name[:31])
+        self.bold = self.book.add_format({"bold": True})
+        self.row = 0
+
+    def title(self, text: str) -> None:
+        self.sheet.write_string(self.row, 0, text, self.bold)
+        self.row += 1
+
+    def headers(self, headers) -> None:
+        for col, header in enumerate(headers):
+            self.sheet.write_string(self.row, col, str(header), self.bold)
+            self.sheet.set_column(col, col, max(10, min(40, len(str(header)) * 2 + 4)))
+        self.row += 1
+
+    def write(self, values) -> None:
+        for col, value in enumerate(values):
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                self.sheet.write_string(self.row, col, _("Yes") if value else _("No"))
+            elif isinstance(value, (int, float)):
+                self.sheet.write_number(self.row, col, value)
+            elif isinstance(value, date):
+                self.sheet.write_string(self.row, col, value.isoformat())
+            else:
+                self.sheet.write_string(self.row, col, str(value))
+        self.row += 1
+
+    def close(self) -> None:
+        self.book.close()
+
+
+def _hours(minutes: int) -> float:
+    """Minutes as decimal hours for a number cell (92h10m → 92.17)."""
+    return round(minutes / 60, 2)
+
+
+def staff_headers(overview) -> list[str]:
+    return (["姓名", "登录名", "员工编号", "单位", "部门", "岗位类型", "入职日期", "有学时要求",
+             "本年度新入职", "培训总学时(小时)", "有效学时(小时)"]
+            + [f"{name}(小时)" for _code, name in overview.classes]
+            + ["学时目标(小时)", "是否达标", "尚差学时", "尚差学时(小时)"])
+
+
+def staff_values(overview, r) -> list:
+    return ([r.name, r.login_name, r.employee_no, r.institute, r.department, r.post_type_label,
+             r.hire_date, r.hours_required, r.new_hire, _hours(r.total), _hours(r.effective)]
+            + [_hours(r.classes.get(code, 0)) for code, _name in overview.classes]
+            + [_hours(r.target), "达标" if r.met else "未达标", format_minutes(r.missing),
+               _hours(r.missing)])
+
+
+def write_staff_overview(handle, overview, progress=None) -> None:
+    writer = SheetWriter(handle, f"{overview.year}")
+    writer.headers(staff_headers(overview))
+    for i, r in enumerate(overview.rows, start=1):
+        writer.write(staff_values(overview, r))
+        if progress is not None:
+            progress(i)
+    writer.close()
+
+
+def file_response(handle, filename: str) -> FileResponse:
+    """Send a finished temporary file (removed when the response closes)."""
+    handle.seek(0)
+    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{escape_uri_path(filename)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def staff_overview_response(overview) -> FileResponse:
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    write_staff_overview(handle, overview)
+    return file_response(handle, STAFF_EXPORT_NAME.format(year=overview.year))
+
+
+@job_runner(JobKind.STAFF_EXPORT)
+def staff_export_job(job, data: bytes, progress) -> JobOutcome:
+    """The worker's side of a long staff export: the same overview the page would show,
+    for the role the request had (re-read: a role removed meanwhile exports nothing)."""
+    from accounts.models import RoleAssignment
+    from core.access import not_found
+    from reports.forms import overview_for
+
+    role = RoleAssignment.objects.select_related("org", "user").filter(
+        pk=job.params.get("role_id"), user=job.owner).first()
+    if role is None:
+        raise not_found()
+    overview = overview_for(role, job.params.get("query", {}))
+    key = result_key()
+    with tempfile.TemporaryFile() as handle:
+        write_staff_overview(handle, overview, progress)
+        handle.seek(0)
+        key = default_storage.save(key, File(handle))
+    return JobOutcome(summary={"rows": len(overview.rows)},
+                      stored_result=(key, STAFF_EXPORT_NAME.format(year=overview.year)))

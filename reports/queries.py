@@ -1,0 +1,293 @@
+"""Reads for the yearly statistics (seed 002 培训统计): the staff overview
+(职工学习总体情况统计), completion figures, backbone candidates and rates.
+
+Every figure is computed over the role's scope with a bounded number of queries: the
+people (one query), their yearly totals (ledger.queries.totals_by_person: the running
+totals, never the entries), the rules of their institutes (policies_for_units), and for
+the backbone list one grouped query over the training postings. No query runs per person
+(tests assert the count with django_assert_max_num_queries at two sizes).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Max, Min, Q, Sum
+
+from accounts.models import PostType, User
+from accounts.queries import people_in_scope
+from ledger.models import BackboneBasis, LedgerEntry, SourceKind
+from ledger.queries import YearRules, policies_for_units, totals_by_person
+from orgs.models import Org
+
+# --- one person's line -------------------------------------------------------------------
+
+
+@dataclass
+class StaffRow:
+    """One person's year in the staff overview."""
+
+    person_id: int
+    name: str
+    login_name: str
+    employee_no: str
+    institute_id: int | None
+    institute: str
+    department_id: int | None
+    department: str
+    post_type: str
+    post_type_label: str
+    hire_date: date | None
+    hours_required: bool
+    new_hire: bool  # hired in the year: left out of the completion rate
+    total: int
+    effective: int
+    classes: dict[str, int]
+    target: int
+
+    @property
+    def met(self) -> bool:
+        return self.effective >= self.target
+
+    @property
+    def missing(self) -> int:
+        """Minutes still missing to the target (0 when met)."""
+        return max(self.target - self.effective, 0)
+
+    @property
+    def counted(self) -> bool:
+        """In the completion rate: has an hours requirement and was not hired this year."""
+        return self.hours_required and not self.new_hire
+
+
+def percent(numerator: int | Decimal, denominator: int | Decimal) -> Decimal | None:
+    """numerator / denominator as a percentage with two decimals (half up); None when
+    the denominator is 0 (no rate, never 0%)."""
+    if not denominator:
+        return None
+    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+@dataclass
+class Completion:
+    """Completion figures of a set of people. `staff` counts everyone active;
+    `required` leaves out new hires of the year and people without a requirement
+    (counted separately as `new_hires` and `not_required`); `met` counts the required
+    people whose effective hours reach their target."""
+
+    staff: int = 0
+    required: int = 0
+    met: int = 0
+    new_hires: int = 0
+    not_required: int = 0
+    total_minutes: int = 0  # 单位职工总学时: all minutes of the in-service staff
+
+    @property
+    def rate(self) -> Decimal | None:
+        return percent(self.met, self.required)
+
+    @property
+    def average_minutes(self) -> int | None:
+        """单位职工平均学时: total minutes / 单位在职总人数, whole minutes (half up)."""
+        if not self.staff:
+            return None
+        return int((Decimal(self.total_minutes) / self.staff).quantize(Decimal("1"), ROUND_HALF_UP))
+
+    def add(self, row: StaffRow) -> None:
+        self.staff += 1
+        self.total_minutes += row.total
+        if not row.hours_required:
+            self.not_required += 1
+        elif row.new_hire:
+            self.new_hires += 1
+        else:
+            self.required += 1
+            self.met += row.met
+
+    def __add__(self, other: "Completion") -> "Completion":
+        return Completion(*(getattr(self, f) + getattr(other, f) for f in
+                            ("staff", "required", "met", "new_hires", "not_required", "total_minutes")))
+
+
+# --- the staff overview ------------------------------------------------------------------
+
+ORDERINGS = {
+    "name": lambda r: (r.name, r.person_id),
+    "dept": lambda r: (r.department, r.name, r.person_id),
+    "total": lambda r: (r.total, r.person_id),
+    "effective": lambda r: (r.effective, r.person_id),
+    "missing": lambda r: (r.missing, r.person_id),
+    "hired": lambda r: (r.hire_date or date.min, r.person_id),
+}
+
+
+@dataclass
+class Overview:
+    year: int
+    rows: list[StaffRow]
+    classes: list[tuple[str, str]]  # (code, name) of every class any row's rules have
+    completion: Completion
+    rules: dict[int, YearRules] = field(default_factory=dict)  # institute id → rules
+
+
+def active_staff(role) -> "QuerySet[User]":  # noqa: F821 - the queryset type, for readers
+    """The in-service staff of the role's scope (单位在职人员): active people with an
+    institute."""
+    return people_in_scope(role).filter(is_active=True, institute__isnull=False)
+
+
+def staff_rows(people, year: int) -> tuple[list[StaffRow], dict[int, YearRules]]:
+    """Every person of `people` (a queryset) with their year's figures: one query for the
+    people, the totals from the running totals, the rules per institute."""
+    ids = people.values("pk")
+    people = list(people.select_related("institute", "department")
+                  .only("pk", "real_name", "login_name", "employee_no", "institute__name",
+                        "institute__path", "institute__root_id", "department__name",
+                        "post_type", "hire_date", "hours_required"))
+    institutes = {p.institute_id: p.institute for p in people if p.institute_id}
+    rules = policies_for_units(list(institutes.values()), year)
+    # The ids go to the database as a subquery, never as a list of 70,000 parameters.
+    totals = totals_by_person(ids, year, with_classes=True) if people else {}
+    labels = dict(PostType.choices)
+    rows = []
+    for p in people:
+        t = totals.get(p.pk, {})
+        unit_rules = rules.get(p.institute_id)
+        rows.append(StaffRow(
+            person_id=p.pk, name=p.real_name, login_name=p.login_name, employee_no=p.employee_no,
+            institute_id=p.institute_id, institute=p.institute.name if p.institute_id else "",
+            department_id=p.department_id, department=p.department.name if p.department_id else "",
+            post_type=p.post_type, post_type_label=str(labels.get(p.post_type, "")),
+            hire_date=p.hire_date, hours_required=p.hours_required,
+            new_hire=p.hire_date is not None and p.hire_date.year == year,
+            total=t.get("total", 0), effective=t.get("effective", 0),
+            classes=t.get("classes", {}),
+            target=unit_rules.target if unit_rules else 0))
+    return rows, rules
+
+
+def _class_columns(rules: dict[int, YearRules]) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for unit_rules in rules.values():
+        for c in unit_rules.classes:
+            seen.setdefault(c.code, c.name)
+    return list(seen.items())
+
+
+def staff_overview(role, year: int, *, department: Org | None = None, post_type: str = "",
+                   met: bool | None = None, new_hires: bool | None = None, q: str = "",
+                   order: str = "name") -> Overview:
+    """职工学习总体情况统计: every in-service person of the role's scope, with total,
+    effective and per-class minutes, target met or not and the minutes still missing.
+    Filters only narrow the scope (a department outside it matches nobody); `met`
+    and `new_hires` are applied after the figures. The completion figures are those
+    of the rows shown."""
+    people = active_staff(role)
+    if department is not None:
+        people = people.filter(department__path__startswith=department.path)
+    if post_type:
+        people = people.filter(post_type=post_type)
+    if q:
+        q = q.strip()
+        people = people.filter(Q(real_name__icontains=q) | Q(login_name__icontains=q)
+                               | Q(employee_no__iexact=q))
+    rows, rules = staff_rows(people, year)
+    if new_hires is not None:
+        rows = [r for r in rows if r.new_hire == new_hires]
+    if met is not None:
+        rows = [r for r in rows if r.met == met]
+    key = order.lstrip("-")
+    rows.sort(key=ORDERINGS.get(key, ORDERINGS["name"]), reverse=order.startswith("-"))
+    completion = Completion()
+    for r in rows:
+        completion.add(r)
+    return Overview(year=year, rows=rows, classes=_class_columns(rules), completion=completion,
+                    rules=rules)
+
+
+# --- per institute -----------------------------------------------------------------------
+
+
+def completion_by_institute(role, year: int) -> dict[int, Completion]:
+    """{institute id: Completion} over the role's scope; the academy's figure is the sum."""
+    rows, _rules = staff_rows(active_staff(role), year)
+    out: dict[int, Completion] = {}
+    for r in rows:
+        out.setdefault(r.institute_id, Completion()).add(r)
+    return out
+
+
+# --- backbone talent (骨干人才) ------------------------------------------------------------
+
+
+def training_classes(rules: YearRules) -> set[str]:
+    """The classes whose claims and admin credits are trainings: the classes without a
+    yearly cap (线下学时 offline under both shipped rule sets). Capped classes are course
+    time, other-site online learning and self-study, which never make a backbone record."""
+    return {c.code for c in rules.classes if c.cap is None}
+
+
+def largest_training(people_ids, year: int, classes: set[str]) -> dict[int, int]:
+    """{person id: minutes of their largest single training record} for postings that
+    touch `year`. A record is one posting (every entry of one source for one person,
+    however many months or years it spans, reversals netted): a training project with
+    all its hours, or a claim or admin credit in a training class. One grouped query."""
+    trainings = Q(source_kind=SourceKind.PROJECT) | Q(
+        source_kind__in=[SourceKind.CLAIM, SourceKind.ADMIN], cap_class__in=sorted(classes))
+    postings = (LedgerEntry.objects.filter(person_id__in=people_ids).filter(trainings)
+                .values("person_id", "source_kind", "source_id")
+                .annotate(minutes=Sum("minutes"), first=Min("year"), last=Max("year"))
+                .filter(first__lte=year, last__gte=year)
+                .values_list("person_id", "minutes").order_by())
+    out: dict[int, int] = {}
+    for pid, minutes in postings:
+        if minutes > out.get(pid, 0):
+            out[pid] = minutes
+    return out
+
+
+@dataclass
+class Candidate:
+    row: StaffRow
+    largest: int  # minutes of the largest single training record
+    basis_minutes: int  # the hours the policy compares with the target
+    qualifies: bool
+
+
+def backbone_candidates(people, year: int, rules: YearRules) -> list[Candidate]:
+    """Everyone of `people` with the backbone test: the basis hours (total or effective,
+    `backbone_basis`) reach the target, and one training record is *more than*
+    `backbone_single_min` (exactly 40 h is not enough)."""
+    rows, _unit_rules = staff_rows(people, year)
+    largest = largest_training(people.values("pk"), year, training_classes(rules))
+    out = []
+    for r in rows:
+        basis = r.total if rules.backbone_basis == BackboneBasis.TOTAL else r.effective
+        big = largest.get(r.person_id, 0)
+        out.append(Candidate(row=r, largest=big, basis_minutes=basis,
+                             qualifies=basis >= rules.target and big > rules.backbone_single_min))
+    return out
+
+
+@dataclass
+class BackboneFigures:
+    """Required number and rate of one institute (or the sum of several)."""
+
+    staff: int
+    ratio_permille: int
+    reported: int
+
+    @property
+    def required_exact(self) -> Decimal:
+        """staff × ratio, unrounded (130 × 4% = 5.2)."""
+        return Decimal(self.staff * self.ratio_permille) / 1000
+
+    @property
+    def required(self) -> int:
+        """People to report, rounded up (5.2 → 6)."""
+        return -(-self.staff * self.ratio_permille // 1000)
+
+    @property
+    def rate(self) -> Decimal | None:
+        """reported / (staff × ratio) — the unrounded figure: 3 / 5.2 = 57.69%."""
+        return percent(self.reported, self.required_exact)
