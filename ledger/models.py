@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class BackboneBasis(models.TextChoices):
-    EFFECTIVE = "effective", _("Effective hours")  # 有效学时 (default)
-    TOTAL = "total", _("Total hours")  # 培训总时长
+    TOTAL = "total", _("Total hours")  # 培训总时长 (the CAS default, seed 002: 培训总学时达到100小时)
+    EFFECTIVE = "effective", _("Effective hours")  # 有效学时
 
 
 class Policy(models.Model):
@@ -27,7 +27,7 @@ class Policy(models.Model):
         _("backbone: one training of more than"), default=40 * 60)
     backbone_ratio_permille = models.PositiveSmallIntegerField(_("backbone ratio (‰)"), default=40)
     backbone_basis = models.CharField(_("backbone basis"), max_length=16,
-                                      choices=BackboneBasis.choices, default=BackboneBasis.EFFECTIVE)
+                                      choices=BackboneBasis.choices, default=BackboneBasis.TOTAL)
     chapter_threshold_percent = models.PositiveSmallIntegerField(_("chapter threshold (%)"),
                                                                  default=60)
     heartbeat_seconds = models.PositiveSmallIntegerField(_("heartbeat interval (s)"), default=30)

@@ -119,7 +119,7 @@ def _default(year: int) -> YearRules:
         categories=tuple(CategoryRule(code, name, cls, kind)
                          for code, name, cls, kind in CAS["categories"]),
         backbone_single_min=CAS["backbone_single_min_minutes"],
-        backbone_ratio_permille=CAS["backbone_ratio_permille"], backbone_basis="effective",
+        backbone_ratio_permille=CAS["backbone_ratio_permille"], backbone_basis=CAS["backbone_basis"],
         chapter_threshold_percent=CAS["chapter_threshold_percent"],
         heartbeat_seconds=CAS["heartbeat_seconds"], claim_year_chosen=CAS["claim_year_chosen"])
 

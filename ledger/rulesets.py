@@ -8,6 +8,8 @@ CAS = {
     "annual_target_minutes": 100 * H,
     "backbone_single_min_minutes": 40 * H,
     "backbone_ratio_permille": 40,
+    # Seed 002: candidates' 培训总学时 (total hours) reach the target.
+    "backbone_basis": "total",
     "chapter_threshold_percent": 60,
     "heartbeat_seconds": 30,
     "claim_year_chosen": False,
@@ -39,6 +41,7 @@ CAST = {
     "annual_target_minutes": 100 * H,
     "backbone_single_min_minutes": 40 * H,
     "backbone_ratio_permille": 40,
+    "backbone_basis": "total",
     "chapter_threshold_percent": 60,
     "heartbeat_seconds": 30,
     # Seed 003: the learner chooses the 年份 a claim's hours count in.

@@ -136,3 +136,37 @@ def staff_export_job(job, data: bytes, progress) -> JobOutcome:
         key = default_storage.save(key, File(handle))
     return JobOutcome(summary={"rows": len(overview.rows)},
                       stored_result=(key, STAFF_EXPORT_NAME.format(year=overview.year)))
+
+
+BACKBONE_HEADERS = ["序号", "姓名", "员工编号", "部门", "培训总学时(小时)", "有效学时(小时)",
+                    "最长单次培训(小时)", "培训名称", "培训类型", "培训地点", "主办单位", "开始时间",
+                    "结束时间", "学时(小时)"]
+SOURCE_NAMES = {"project": "培训项目", "claim": "外部培训", "admin": "管理员补录"}
+
+
+def backbone_export_response(report, people, figures, role) -> FileResponse:
+    """导出骨干人才培训表: the report's figures on top, then one row per training record of
+    each reported person (a person without a record still gets their line)."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    writer = SheetWriter(handle, f"{report.year}")
+    status = "已完成上报" if report.locked else "尚未完成上报"
+    writer.title(f"{report.institute.name} {report.year}年度骨干人才培训表")
+    writer.write(["单位在职总人数", figures.staff, "需上报人数", figures.required, "已上报人数",
+                  figures.reported, "骨干人才完训率", f"{figures.rate}%" if figures.rate is not None else "—",
+                  "上报状态", status])
+    writer.headers(BACKBONE_HEADERS)
+    for number, (n, postings) in enumerate(people, start=1):
+        person = n.person
+        head = [number, person.real_name, person.employee_no,
+                person.department.name if person.department_id else "", _hours(n.total_minutes),
+                _hours(n.effective_minutes), _hours(n.largest_minutes)]
+        for p in postings or [None]:
+            if p is None:
+                writer.write(head)
+                continue
+            d = p["details"]
+            writer.write(head + [p["label"], SOURCE_NAMES.get(p["source_kind"], p["source_kind"]),
+                                 d.get("place", ""), d.get("organiser", ""), d.get("start", ""),
+                                 d.get("end", ""), _hours(p["minutes"])])
+    writer.close()
+    return file_response(handle, f"骨干人才培训表-{report.institute.abbr or report.institute.pk}-{report.year}.xlsx")

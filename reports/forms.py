@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PostType
 from core.errors import DomainError, ErrorCode
+from core.validators import BoundedDateField
 from orgs.queries import departments_in_scope
 
 FIRST_YEAR = 2000
@@ -15,11 +16,7 @@ def year_choices():
 
 
 class YearForm(forms.Form):
-    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["year"].choices = year_choices()
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=1900, max_value=2999)
 
     def chosen_year(self) -> int:
         return (self.cleaned_data.get("year") if self.is_bound and self.is_valid() else None) \
@@ -29,6 +26,7 @@ class YearForm(forms.Form):
 class StaffFilterForm(YearForm):
     department = forms.TypedChoiceField(label=_("Department"), coerce=int, required=False,
                                         empty_value=None)
+    ORDERS = ("name", "dept", "effective", "total", "missing", "hired")
     post_type = forms.ChoiceField(label=_("Post type"), required=False,
                                   choices=[("", _("All"))] + list(PostType.choices))
     met = forms.ChoiceField(label=_("Target"), required=False,
@@ -40,12 +38,21 @@ class StaffFilterForm(YearForm):
     order = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
         ("name", _("Name")), ("dept", _("Department")), ("-effective", _("Effective hours, most first")),
         ("effective", _("Effective hours, fewest first")), ("-total", _("Total hours, most first")),
-        ("-missing", _("Hours missing, most first")), ("hired", _("Hire date"))])
+        ("total", _("Total hours, fewest first")), ("-missing", _("Hours missing, most first")),
+        ("missing", _("Hours missing, fewest first")), ("hired", _("Hire date")),
+        ("-hired", _("Hire date, latest first")), ("-name", _("Name, reversed")),
+        ("-dept", _("Department, reversed"))])
 
     def __init__(self, *args, departments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.departments = list(departments)
         self.fields["department"].choices = [("", _("All"))] + [(d.pk, d.name) for d in self.departments]
+        # A unit outside the scope is not an error: it matches nobody (a filter only
+        # narrows the scope), so any id is accepted here and looked up below.
+        self.fields["department"].valid_value = lambda value: True
+
+
+NOBODY = object()  # the department filter named a unit outside the scope
 
 
 def overview_filters(role, query) -> tuple[StaffFilterForm, dict]:
@@ -60,7 +67,7 @@ def overview_filters(role, query) -> tuple[StaffFilterForm, dict]:
     data = form.cleaned_data if query else {}
     department = next((d for d in form.departments if d.pk == data.get("department")), None)
     if data.get("department") and department is None:
-        raise DomainError(ErrorCode.INVALID, _("Choose a department of your scope."), field="department")
+        department = NOBODY
     kwargs = {
         "department": department, "post_type": data.get("post_type", ""),
         "met": {"yes": True, "no": False}.get(data.get("met", "")),
@@ -75,3 +82,32 @@ def overview_for(role, query):
     _form, kwargs = overview_filters(role, query)
     year = kwargs.pop("year")
     return staff_overview(role, year, **kwargs)
+
+
+class BackboneWindowForm(forms.Form):
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int)
+    opens_on = BoundedDateField(label=_("Opens on"))
+    closes_on = BoundedDateField(label=_("Closes on"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = year_choices()
+
+
+class SummaryForm(forms.Form):
+    """The two fields of 年度培训总结 people fill; the computed ones are not fields."""
+
+    person_times = forms.IntegerField(label=_("Total person-times"), required=False, min_value=0,
+                                      max_value=10_000_000)
+    funding = forms.CharField(label=_("Total funding (10k yuan)"), required=False, max_length=20)
+
+    def clean_funding(self):
+        from core.minutes import parse_decimal
+
+        value = (self.cleaned_data.get("funding") or "").strip()
+        if not value:
+            return None
+        try:
+            return parse_decimal(value, field="funding", max_whole_digits=10, places=2)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None

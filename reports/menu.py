@@ -4,3 +4,9 @@ ADMIN_MENU = [
     {"section": _("Training statistics"), "label": _("Staff learning overview"), "url": "reports:staff",
      "permission": "reports.staff"},
 ]
+ADMIN_MENU += [
+    {"section": _("Training statistics"), "label": _("Backbone talent report"), "url": "reports:backbone",
+     "permission": "reports.backbone_view"},
+    {"section": _("Training statistics"), "label": _("Backbone reporting window"),
+     "url": "reports:backbone_window", "permission": "reports.backbone_window"},
+]

@@ -17,8 +17,9 @@ from django.db.models import Max, Min, Q, Sum
 from accounts.models import PostType, User
 from accounts.queries import people_in_scope
 from ledger.models import BackboneBasis, LedgerEntry, SourceKind
-from ledger.queries import YearRules, policies_for_units, totals_by_person
+from ledger.queries import YearRules, policies_for_units, policy_for, totals_by_person
 from orgs.models import Org
+from reports.models import BackboneNomination, BackboneReport, BackboneWindow
 
 # --- one person's line -------------------------------------------------------------------
 
@@ -136,6 +137,11 @@ def active_staff(role) -> "QuerySet[User]":  # noqa: F821 - the queryset type, f
     return people_in_scope(role).filter(is_active=True, institute__isnull=False)
 
 
+def active_staff_of(institute: Org) -> "QuerySet[User]":  # noqa: F821
+    """单位在职人员 of one institute."""
+    return User.objects.filter(institute=institute, is_active=True)
+
+
 def staff_rows(people, year: int) -> tuple[list[StaffRow], dict[int, YearRules]]:
     """Every person of `people` (a queryset) with their year's figures: one query for the
     people, the totals from the running totals, the rules per institute."""
@@ -183,7 +189,9 @@ def staff_overview(role, year: int, *, department: Org | None = None, post_type:
     and `new_hires` are applied after the figures. The completion figures are those
     of the rows shown."""
     people = active_staff(role)
-    if department is not None:
+    if department is not None and not isinstance(department, Org):
+        people = people.none()  # a department outside the scope matches nobody
+    elif department is not None:
         people = people.filter(department__path__startswith=department.path)
     if post_type:
         people = people.filter(post_type=post_type)
@@ -291,3 +299,161 @@ class BackboneFigures:
     def rate(self) -> Decimal | None:
         """reported / (staff × ratio) — the unrounded figure: 3 / 5.2 = 57.69%."""
         return percent(self.reported, self.required_exact)
+
+
+@dataclass
+class AcademyBackbone:
+    """The sum over institutes: staff and reported add up; the required number is the
+    sum of the institutes' own (each rounded up), the rate divides by the sum of their
+    unrounded figures."""
+
+    parts: list[BackboneFigures]
+
+    @property
+    def staff(self) -> int:
+        return sum(p.staff for p in self.parts)
+
+    @property
+    def reported(self) -> int:
+        return sum(p.reported for p in self.parts)
+
+    @property
+    def required(self) -> int:
+        return sum(p.required for p in self.parts)
+
+    @property
+    def required_exact(self) -> Decimal:
+        return sum((p.required_exact for p in self.parts), Decimal(0))
+
+    @property
+    def rate(self) -> Decimal | None:
+        return percent(self.reported, self.required_exact)
+
+
+def window_for(institute: Org, year: int) -> BackboneWindow | None:
+    """The reporting window the institute's academy opened for the year."""
+    return BackboneWindow.objects.filter(org_id=institute.root_id or institute.pk, year=year).first()
+
+
+def report_figures(report: BackboneReport | None, institute: Org, year: int) -> BackboneFigures:
+    """The report's figures: those stored at the lock, else the live ones."""
+    if report is not None and report.locked and report.figures:
+        f = report.figures
+        return BackboneFigures(staff=f["staff"], ratio_permille=f["ratio_permille"], reported=f["reported"])
+    rules = policy_for(institute, year)
+    reported = report.nominations.count() if report is not None else 0
+    return BackboneFigures(staff=active_staff_of(institute).count(),
+                           ratio_permille=rules.backbone_ratio_permille, reported=reported)
+
+
+def backbone_by_institute(institutes, year: int) -> list[tuple[Org, BackboneReport | None, BackboneFigures]]:
+    """Each institute's report and figures (locked ones as stored): five queries for any
+    number of institutes."""
+    from django.db.models import Count
+
+    institutes = list(institutes)
+    reports = {r.institute_id: r for r in BackboneReport.objects.filter(
+        institute__in=institutes, year=year).annotate(n=Count("nominations"))}
+    staff = dict(User.objects.filter(institute__in=institutes, is_active=True).values("institute_id")
+                 .annotate(n=Count("pk")).values_list("institute_id", "n").order_by())
+    rules = policies_for_units(institutes, year)
+    out = []
+    for unit in institutes:
+        report = reports.get(unit.pk)
+        if report is not None and report.locked and report.figures:
+            f = report.figures
+            figures = BackboneFigures(f["staff"], f["ratio_permille"], f["reported"])
+        else:
+            figures = BackboneFigures(staff.get(unit.pk, 0), rules[unit.pk].backbone_ratio_permille,
+                                      report.n if report is not None else 0)
+        out.append((unit, report, figures))
+    return out
+
+
+@dataclass
+class BackboneView:
+    """What 骨干人才筛选上报表 shows for one institute and year."""
+
+    institute: Org
+    year: int
+    rules: YearRules
+    window: BackboneWindow | None
+    report: BackboneReport | None
+    figures: BackboneFigures
+    rows: list  # [(Candidate, reported: bool)] candidates and reported people
+    reported: dict  # person id → BackboneNomination
+
+    @property
+    def locked(self) -> bool:
+        return self.report is not None and self.report.locked
+
+    def window_open(self, day) -> bool:
+        return self.window is not None and self.window.is_open(day) and not self.locked
+
+
+def backbone_view(institute: Org, year: int) -> BackboneView:
+    """Candidates (qualifying now) and reported people (whether or not they still
+    qualify), with the figures: a fixed number of queries for any institute size."""
+    rules = policy_for(institute, year)
+    report = BackboneReport.objects.filter(institute=institute, year=year).first()
+    nominations = ({n.person_id: n for n in BackboneNomination.objects.filter(report=report)}
+                   if report is not None else {})
+    rows = [(c, c.row.person_id in nominations)
+            for c in backbone_candidates(active_staff_of(institute), year, rules)
+            if c.qualifies or c.row.person_id in nominations]
+    rows.sort(key=lambda pair: (not pair[1], -pair[0].basis_minutes, pair[0].row.person_id))
+    figures = report_figures(report, institute, year)
+    return BackboneView(institute=institute, year=year, rules=rules, window=window_for(institute, year),
+                        report=report, figures=figures, rows=rows, reported=nominations)
+
+
+def reported_trainings(report: BackboneReport, classes: set[str]) -> list:
+    """导出骨干人才培训表: every training record of the reported people that touches the
+    year, one row per posting: (person, source kind, label, details, minutes). One
+    query for the people, one for their postings."""
+    nominations = list(BackboneNomination.objects.filter(report=report).select_related(
+        "person", "person__department").order_by("person__real_name", "person_id"))
+    ids = [n.person_id for n in nominations]
+    trainings = Q(source_kind=SourceKind.PROJECT) | Q(
+        source_kind__in=[SourceKind.CLAIM, SourceKind.ADMIN], cap_class__in=sorted(classes))
+    postings = list(LedgerEntry.objects.filter(person_id__in=ids).filter(trainings)
+                    .values("person_id", "source_kind", "source_id")
+                    .annotate(minutes=Sum("minutes"), first=Min("year"), last=Max("year"),
+                              label=Max("source_label"), first_id=Min("id"))
+                    .filter(first__lte=report.year, last__gte=report.year)
+                    .order_by("person_id", "first_id"))
+    details = dict(LedgerEntry.objects.filter(pk__in=[p["first_id"] for p in postings])
+                   .values_list("pk", "details"))
+    by_person: dict[int, list] = {}
+    for p in postings:
+        if p["minutes"] > 0:
+            by_person.setdefault(p["person_id"], []).append({**p, "details": details.get(p["first_id"]) or {}})
+    return [(n, by_person.get(n.person_id, [])) for n in nominations]
+
+
+# --- the annual summary ------------------------------------------------------------------
+
+
+def plan_implementation_rate(institute: Org, year: int) -> Decimal | None:
+    """年度计划执行率: implemented / published non-revoked project plans. Training plans
+    have not landed yet, so the figure is not available (None, shown as such), never 0%."""
+    return None
+
+
+def planned_attendees(institute: Org, year: int) -> int | None:
+    """单位培训总人次's starting value: the projects' planned attendees. None until
+    training projects land (the admin enters the figure)."""
+    return None
+
+
+def summary_figures(institute: Org, year: int, backbone: BackboneFigures) -> dict:
+    """The computed fields of 年度培训总结, each as its definition on the page says."""
+    rows, _rules = staff_rows(active_staff_of(institute), year)
+    completion = Completion()
+    for r in rows:
+        completion.add(r)
+    return {"plan_rate": plan_implementation_rate(institute, year),
+            "staff_met": completion.met, "staff_required": completion.required,
+            "completion_rate": completion.rate, "staff_total": completion.staff,
+            "backbone_rate": backbone.rate,
+            "total_minutes": completion.total_minutes, "average_minutes": completion.average_minutes}

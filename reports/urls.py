@@ -6,3 +6,8 @@ app_name = "reports"
 urlpatterns = [
     path("manage/reports/staff/", views.staff, name="staff"),
 ]
+urlpatterns += [
+    path("manage/reports/backbone/", views.backbone, name="backbone"),
+    path("manage/reports/backbone/export/", views.backbone_export, name="backbone_export"),
+    path("manage/reports/backbone/window/", views.backbone_window, name="backbone_window"),
+]

@@ -1,17 +1,46 @@
 """培训统计 pages: the staff overview (职工学习总体情况统计), the backbone report
 (骨干人才筛选上报表), the annual summary (年度培训总结) and the dashboards."""
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from accounts.access import admin_required
-from core.errors import DomainError
+from core.errors import DomainError, ErrorCode
 from core.jobs import job_start
+from core.minutes import parse_int
 from core.models import JobKind
-from reports.exports import inline_rows, staff_export_job, staff_overview_response
-from reports.forms import StaffFilterForm, overview_filters
-from reports.queries import staff_overview
+from core.permissions import check_permission, has_permission
+from ledger.queries import policy_for
+from orgs.models import OrgKind
+from reports.access import get_institute_for, institutes_for
+from reports.exports import (
+    backbone_export_response,
+    inline_rows,
+    staff_export_job,
+    staff_overview_response,
+)
+from reports.forms import BackboneWindowForm, StaffFilterForm, YearForm, overview_filters
+from reports.models import BackboneReport, BackboneWindow
+from reports.queries import (
+    AcademyBackbone,
+    backbone_by_institute,
+    backbone_view,
+    report_figures,
+    reported_trainings,
+    staff_overview,
+    training_classes,
+)
+from reports.services import (
+    backbone_lock,
+    backbone_report_people,
+    backbone_revoke_people,
+    backbone_window_set,
+)
 
 
 def _query_without(request, *names) -> str:
@@ -53,3 +82,96 @@ def _bound_form(role, query):
     form = StaffFilterForm(query, departments=departments_in_scope(role).order_by("path"))
     form.is_valid()
     return form
+
+
+# --- 骨干人才筛选上报表 ---------------------------------------------------------------------
+
+def _year(request) -> int:
+    form = YearForm(request.GET or None)
+    return form.chosen_year()
+
+
+def _institute_of_request(request, data):
+    """The institute a backbone/summary page is about: the institute admin's own; for the
+    academy, the one named by `institute` (404 outside the scope), or None (all)."""
+    role = request.admin_role
+    if role.org.kind == OrgKind.INSTITUTE:
+        return role.org
+    value = data.get("institute")
+    return get_institute_for(role, value) if value else None
+
+
+@admin_required("reports.backbone_view")
+@require_http_methods(["GET", "POST"])
+def backbone(request):
+    role = request.admin_role
+    if request.method == "POST":
+        check_permission(role, "reports.backbone_report")
+        year = parse_int(request.POST.get("year"), field="year", min=2000, max=2999)
+        institute = role.org
+        action = request.POST.get("action")
+        ids = request.POST.getlist("ids")
+        try:
+            if action == "report":
+                n = backbone_report_people(actor=request.user, role=role, institute_id=institute.pk,
+                                           year=year, person_ids=ids)
+                messages.success(request, _("%(n)d reported.") % {"n": n})
+            elif action == "revoke":
+                n = backbone_revoke_people(actor=request.user, role=role, institute_id=institute.pk,
+                                           year=year, person_ids=ids)
+                messages.success(request, _("%(n)d revoked.") % {"n": n})
+            elif action == "lock":
+                backbone_lock(actor=request.user, role=role, institute_id=institute.pk, year=year)
+                messages.success(request, _("The %(year)d backbone report is completed.") % {"year": year})
+            else:
+                raise DomainError(ErrorCode.INVALID, _("Choose an action."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect(f"{reverse('reports:backbone')}?year={year}")
+    year = _year(request)
+    institute = _institute_of_request(request, request.GET)
+    ctx = {"year": year, "year_form": YearForm(initial={"year": year}), "today": timezone.localdate()}
+    if institute is None:
+        rows = backbone_by_institute(institutes_for(role), year)
+        ctx.update({"institutes": rows, "academy": AcademyBackbone(parts=[f for _u, _r, f in rows]),
+                    "window": BackboneWindow.objects.filter(org_id=role.org.root_id or role.org.pk,
+                                                            year=year).first()})
+        return render(request, "reports/backbone_academy.html", ctx)
+    view = backbone_view(institute, year)
+    ctx.update({"view": view, "can_report": has_permission(role, "reports.backbone_report"),
+                "window_open": view.window_open(timezone.localdate())})
+    return render(request, "reports/backbone.html", ctx)
+
+
+@admin_required("reports.backbone_view")
+def backbone_export(request):
+    """导出骨干人才培训表: the reported people's training records of the year."""
+    role = request.admin_role
+    year = _year(request)
+    institute = _institute_of_request(request, request.GET)
+    if institute is None:
+        raise DomainError(ErrorCode.INVALID, _("Choose an institute."), field="institute")
+    report = BackboneReport.objects.filter(institute=institute, year=year).first()
+    if report is None:
+        raise DomainError(ErrorCode.NOT_FOUND, _("No one is reported for this year."))
+    rules = policy_for(institute, year)
+    return backbone_export_response(report, reported_trainings(report, training_classes(rules)),
+                                    report_figures(report, institute, year), role)
+
+
+@admin_required("reports.backbone_window")
+@require_http_methods(["GET", "POST"])
+def backbone_window(request):
+    role = request.admin_role
+    form = BackboneWindowForm(request.POST or None, initial={"year": timezone.localdate().year})
+    if request.method == "POST" and form.is_valid():
+        try:
+            backbone_window_set(actor=request.user, role=role, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("The reporting window is saved."))
+            return redirect(f"{reverse('reports:backbone')}?year={form.cleaned_data['year']}")
+    windows = BackboneWindow.objects.filter(org=role.org).order_by("-year")
+    return render(request, "reports/backbone_window.html", {"form": form, "windows": windows},
+                  status=400 if request.method == "POST" else 200)

@@ -806,6 +806,13 @@ PAGE_API_PAIRS = (
          values=(("org_id", _role_org),)),
     # 培训统计 (reports)
     Pair("reports:staff", "GET", "GET /api/v1/reports/staff", "reports.staff"),
+    Pair("reports:backbone", "GET", "GET /api/v1/reports/backbone", "reports.backbone_view"),
+    Pair("reports:backbone", "GET", "GET /api/v1/reports/backbone/institutes", "reports.backbone_view"),
+    Pair("reports:backbone", "POST", "POST /api/v1/reports/backbone/report", "reports.backbone_report"),
+    Pair("reports:backbone", "POST", "POST /api/v1/reports/backbone/revoke", "reports.backbone_report"),
+    Pair("reports:backbone", "POST", "POST /api/v1/reports/backbone/lock", "reports.backbone_report"),
+    Pair("reports:backbone_window", "GET", "GET /api/v1/reports/backbone/window", "reports.backbone_window"),
+    Pair("reports:backbone_window", "POST", "PUT /api/v1/reports/backbone/window", "reports.backbone_window"),
     # the person's own things (no role: the owner, or a reviewer in scope for files)
     Pair("ledger:archive", "GET", "GET /api/v1/ledger/archive/me", None),
     Pair("ledger:archive_entries", "GET", "GET /api/v1/ledger/entries/me", None),
