@@ -194,6 +194,8 @@ XUESHI_IMPORT_MAX_BYTES = env_int("XUESHI_IMPORT_MAX_BYTES", 10 * 1024 * 1024, m
 XUESHI_IMPORT_MAX_ROWS = env_int("XUESHI_IMPORT_MAX_ROWS", 100_000, minimum=10)
 # Imports of more rows run on the django-tasks worker with a progress bar (core/jobs.py).
 XUESHI_IMPORT_INLINE_ROWS = env_int("XUESHI_IMPORT_INLINE_ROWS", 300, minimum=1)
+# Exports of more rows are written by the background worker (reports.exports).
+XUESHI_EXPORT_INLINE_ROWS = env_int("XUESHI_EXPORT_INLINE_ROWS", 5000, minimum=1)
 
 # Accounts policy (SPEC §1, ABUSE-CASES 1-5).
 XUESHI_INITIAL_PASSWORD_DAYS = env_int("XUESHI_INITIAL_PASSWORD_DAYS", 3, minimum=1)

@@ -13,21 +13,30 @@ from accounts.access import api_permission
 from core.api_schemas import ErrorOut
 from core.errors import DomainError, ErrorCode
 from orgs.models import OrgKind
-from reports.access import get_institute_for, institutes_for
+from reports.access import get_institute_for, get_summary_for, institutes_for
 from reports.forms import overview_filters
-from reports.models import BackboneWindow
+from reports.models import AnnualSummary, BackboneWindow
 from reports.queries import (
     AcademyBackbone,
+    Completion,
     backbone_by_institute,
     backbone_view,
+    completion_by_institute,
+    dashboard,
+    plan_implementation_rate,
     report_figures,
     staff_overview,
 )
 from reports.services import (
+    at_risk_notify,
     backbone_lock,
     backbone_report_people,
     backbone_revoke_people,
     backbone_window_set,
+    summary_create,
+    summary_refresh,
+    summary_submit,
+    summary_update,
 )
 
 router = Router(tags=["reports"])
@@ -299,3 +308,189 @@ def backbone_window_put(request, body: WindowIn):
     window = backbone_window_set(actor=request.user, role=request.admin_role, year=body.year,
                                  opens_on=body.opens_on, closes_on=body.closes_on)
     return _window_out(window)
+
+
+# --- annual summary ---------------------------------------------------------------------------
+
+class SummaryOut(Schema):
+    id: int
+    institute_id: int
+    institute: str
+    year: int
+    status: str = Field(description="draft or submitted")
+    person_times: int | None = Field(description="单位培训总人次 (editable)")
+    funding: Decimal | None = Field(description="单位投入总经费, 10k yuan (editable)")
+    plan_rate_percent: Decimal | None = Field(description="年度计划执行率; null: not available (no plans yet)")
+    staff_met: int = Field(description="学时达标人数, new hires and people without a requirement left out")
+    staff_required: int = Field(description="需学时达标人数, same exclusions")
+    completion_rate_percent: Decimal | None = Field(description="职工完训率 = staff_met / staff_required")
+    staff_total: int = Field(description="单位在职总人数")
+    backbone_rate_percent: Decimal | None = Field(description="骨干人才完训率 = reported / (staff at the lock × 4%)")
+    total_minutes: int = Field(description="单位职工总学时: total minutes of the in-service staff")
+    average_minutes: int | None = Field(description="单位职工平均学时 = total_minutes / staff_total")
+    refreshed_at: str | None
+
+
+def summary_out(s) -> dict:
+    return {"id": s.pk, "institute_id": s.institute_id, "institute": s.institute.name, "year": s.year,
+            "status": s.status, "person_times": s.person_times, "funding": s.funding,
+            "plan_rate_percent": s.plan_rate, "staff_met": s.staff_met, "staff_required": s.staff_required,
+            "completion_rate_percent": s.completion_rate, "staff_total": s.staff_total,
+            "backbone_rate_percent": s.backbone_rate, "total_minutes": s.total_minutes,
+            "average_minutes": s.average_minutes,
+            "refreshed_at": s.refreshed_at.isoformat() if s.refreshed_at else None}
+
+
+@router.get("/summaries", response={200: list[SummaryOut], **ERRORS}, auth=api_permission("reports.summary"))
+def summaries(request, query: Query[YearIn]):
+    """Every annual summary of the scope's institutes (the academy: all of them)."""
+    rows = AnnualSummary.objects.filter(institute__in=institutes_for(request.admin_role)).select_related("institute")
+    if query.year:
+        rows = rows.filter(year=query.year)
+    return [summary_out(s) for s in rows.order_by("-year", "institute__path")[:1000]]
+
+
+class SummaryCreateIn(Schema):
+    year: int = Field(..., ge=1900, le=2999)
+
+
+@router.post("/summaries", response={201: SummaryOut, **ERRORS}, auth=api_permission("reports.summary_edit"))
+def summary_new(request, body: SummaryCreateIn):
+    """新建总结 (409 before the year's backbone report is locked)."""
+    role = request.admin_role
+    return 201, summary_out(summary_create(actor=request.user, role=role, institute_id=role.org.pk,
+                                           year=body.year))
+
+
+@router.get("/summaries/{summary_id}", response={200: SummaryOut, **ERRORS}, auth=api_permission("reports.summary"))
+def summary_get(request, summary_id: int):
+    return summary_out(get_summary_for(request.admin_role, summary_id))
+
+
+class SummaryEditIn(Schema):
+    person_times: int | None = Field(None, ge=0, le=10_000_000)
+    funding: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+
+
+@router.patch("/summaries/{summary_id}", response={200: SummaryOut, **ERRORS},
+              auth=api_permission("reports.summary_edit"))
+def summary_patch(request, summary_id: int, body: SummaryEditIn):
+    """Set 总人次 and 总经费 (the only editable fields; computed ones are not accepted)."""
+    return summary_out(summary_update(actor=request.user, role=request.admin_role, summary_id=summary_id,
+                                      person_times=body.person_times, funding=body.funding))
+
+
+@router.post("/summaries/{summary_id}/refresh", response={200: SummaryOut, **ERRORS},
+             auth=api_permission("reports.summary_edit"))
+def summary_refresh_data(request, summary_id: int):
+    """刷新数据: recompute the computed fields."""
+    return summary_out(summary_refresh(actor=request.user, role=request.admin_role, summary_id=summary_id))
+
+
+@router.post("/summaries/{summary_id}/submit", response={200: SummaryOut, **ERRORS},
+             auth=api_permission("reports.summary_edit"))
+def summary_hand_in(request, summary_id: int):
+    """提交: the summary becomes final."""
+    return summary_out(summary_submit(actor=request.user, role=request.admin_role, summary_id=summary_id))
+
+
+# --- dashboards ---------------------------------------------------------------------------
+
+class DepartmentOut(Schema):
+    department_id: int | None
+    name: str
+    completion: CompletionOut
+
+
+class BandOut(Schema):
+    low_hours: int
+    high_hours: int | None
+    people: int
+
+
+class MonthOut(Schema):
+    month: int
+    average_minutes: int = Field(description="cumulative total minutes per person by the month's end")
+    pace_minutes: int = Field(description="target × month / 12: the pace needed")
+
+
+class AtRiskOut(Schema):
+    person_id: int
+    name: str
+    department: str
+    effective_minutes: int
+    forecast_minutes: int = Field(description="effective × days in year / days elapsed")
+    missing_minutes: int
+
+
+class DashboardOut(Schema):
+    institute_id: int
+    year: int
+    days_elapsed: int
+    days_in_year: int
+    completion: CompletionOut
+    departments: list[DepartmentOut]
+    bands: list[BandOut]
+    months: list[MonthOut]
+    at_risk: list[AtRiskOut]
+
+
+@router.get("/dashboard", response={200: DashboardOut, **ERRORS}, auth=api_permission("reports.dashboard"))
+def dashboard_figures(request, query: Query[BackboneQueryIn]):
+    """An institute's figures: completion per department (excluded people counted
+    separately), the spread of effective hours, progress against the pace, at-risk list."""
+    year = _this_year(query.year)
+    institute = _institute(request, query.institute)
+    board = dashboard(request.admin_role, year, timezone.localdate(), institute=institute)
+    return {"institute_id": institute.pk, "year": year, "days_elapsed": board.days_elapsed,
+            "days_in_year": board.days_in_year, "completion": completion_out(board.completion),
+            "departments": [{"department_id": pk, "name": name, "completion": completion_out(c)}
+                            for pk, name, c in board.by_department],
+            "bands": [{"low_hours": b[0], "high_hours": b[1], "people": n} for b, _label, n in board.bands],
+            "months": [{"month": m, "average_minutes": a, "pace_minutes": p} for m, a, p in board.months],
+            "at_risk": [{"person_id": f.row.person_id, "name": f.row.name, "department": f.row.department,
+                         "effective_minutes": f.row.effective, "forecast_minutes": f.minutes,
+                         "missing_minutes": f.row.missing} for f in board.at_risk]}
+
+
+class InstituteCompletionOut(Schema):
+    institute_id: int
+    name: str
+    completion: CompletionOut
+    plan_rate_percent: Decimal | None = Field(description="null: not available until training plans land")
+    backbone: BackboneFiguresOut
+    backbone_status: str
+
+
+class AcademyDashboardOut(Schema):
+    year: int
+    institutes: list[InstituteCompletionOut]
+    total: CompletionOut = Field(description="the sum of the institutes")
+
+
+@router.get("/dashboard/institutes", response={200: AcademyDashboardOut, **ERRORS},
+            auth=api_permission("reports.dashboard"))
+def dashboard_institutes(request, query: Query[YearIn]):
+    """The academy's figures per institute and their sum."""
+    role = request.admin_role
+    year = _this_year(query.year)
+    completion = completion_by_institute(role, year)
+    rows = backbone_by_institute(institutes_for(role), year)
+    parts = [completion.get(u.pk) or Completion() for u, _r, _f in rows]
+    return {"year": year, "total": completion_out(sum(parts, Completion())),
+            "institutes": [{"institute_id": u.pk, "name": u.name, "completion": completion_out(c),
+                            "plan_rate_percent": plan_implementation_rate(u, year),
+                            "backbone": figures_out(f), "backbone_status": r.status if r else "open"}
+                           for (u, r, f), c in zip(rows, parts, strict=True)]}
+
+
+class NotifyIn(Schema):
+    year: int = Field(..., ge=1900, le=2999)
+    institute: int | None = Field(None, ge=1, le=2**31 - 1)
+
+
+@router.post("/dashboard/notify", response={200: CountOut, **ERRORS}, auth=api_permission("reports.dashboard"))
+def dashboard_notify(request, body: NotifyIn):
+    """Notify everyone at risk in one action (the list is recomputed on the server)."""
+    return {"count": at_risk_notify(actor=request.user, role=request.admin_role, year=body.year,
+                                    institute_id=body.institute)}

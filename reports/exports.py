@@ -26,7 +26,7 @@ STAFF_EXPORT_NAME = "职工学习总体情况统计-{year}.xlsx"
 
 
 def inline_rows() -> int:
-    return getattr(settings, "XUESHI_EXPORT_INLINE_ROWS", 5000)
+    return settings.XUESHI_EXPORT_INLINE_ROWS
 
 
 class SheetWriter:
@@ -170,3 +170,62 @@ def backbone_export_response(report, people, figures, role) -> FileResponse:
                                  d.get("end", ""), _hours(p["minutes"])])
     writer.close()
     return file_response(handle, f"骨干人才培训表-{report.institute.abbr or report.institute.pk}-{report.year}.xlsx")
+
+
+def summary_lines(s) -> list[tuple[str, object, str]]:
+    """年度培训总结 in the hand-in layout: (数据, 数值, 来源/口径), as on the page."""
+    def pct(value):
+        return f"{value}%" if value is not None else "暂无数据"
+
+    return [
+        ("单位培训总人次", s.person_times if s.person_times is not None else "", "各培训班中的计划参加人数（可修改）"),
+        ("年度计划执行率", pct(s.plan_rate), "已实施 / 已发布且未撤销的项目计划（培训计划模块上线前暂无数据）"),
+        ("学时达标人数", s.staff_met, "有效学时达到目标的人数，不包括新入职职工和无学时要求的职工"),
+        ("需学时达标人数", s.staff_required, "不包括新入职职工和无继续教育学时要求的职工"),
+        ("职工完训率", pct(s.completion_rate), "学时达标人数 / 需学时达标人数"),
+        ("单位在职总人数", s.staff_total, "在职职工人数"),
+        ("骨干人才完训率", pct(s.backbone_rate), "上报骨干人才数 / (完成上报时的单位在职总人数 × 4%)"),
+        ("单位投入总经费（万元）", float(s.funding) if s.funding is not None else "", "管理员填写（可修改）"),
+        ("单位职工总学时", format_minutes(s.total_minutes), "在职职工培训总学时之和"),
+        ("单位职工平均学时", format_minutes(s.average_minutes) if s.average_minutes is not None else "暂无数据",
+         "单位职工总学时 / 单位在职总人数"),
+    ]
+
+
+def summaries_response(summaries) -> FileResponse:
+    """继续教育与培训工作总结: one sheet per summary, in the hand-in layout."""
+    import xlsxwriter
+
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    book = xlsxwriter.Workbook(handle, {"constant_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False, "strings_to_numbers": False})
+    bold = book.add_format({"bold": True})
+    used = set()
+    for s in summaries:
+        name = f"{s.institute.abbr or s.institute.pk}-{s.year}"[:31]
+        while name in used:
+            name = f"{name[:28]}-{len(used)}"
+        used.add(name)
+        sheet = book.add_worksheet(name)
+        sheet.set_column(0, 0, 24)
+        sheet.set_column(1, 1, 16)
+        sheet.set_column(2, 2, 60)
+        sheet.write_string(0, 0, f"{s.institute.name}{s.year}年度继续教育与培训工作总结", bold)
+        sheet.write_string(1, 0, "状态", bold)
+        sheet.write_string(1, 1, "已提交" if s.status == "submitted" else "暂存")
+        for col, header in enumerate(("数据", "数值", "来源")):
+            sheet.write_string(2, col, header, bold)
+        for row, (label, value, source) in enumerate(summary_lines(s), start=3):
+            sheet.write_string(row, 0, label)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                sheet.write_number(row, 1, value)
+            else:
+                sheet.write_string(row, 1, str(value))
+            sheet.write_string(row, 2, source)
+    if not used:
+        book.add_worksheet("-")
+    book.close()
+    first = summaries[0] if summaries else None
+    name = (f"年度培训总结-{first.institute.abbr or first.institute.pk}-{first.year}.xlsx"
+            if len(summaries) == 1 else "年度培训总结.xlsx")
+    return file_response(handle, name)

@@ -18,6 +18,10 @@ def year_choices():
 class YearForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), required=False, min_value=1900, max_value=2999)
 
+    def cleaned_year(self) -> int | None:
+        """The year asked for, or None (none given, or not a year)."""
+        return self.cleaned_data.get("year") if self.is_bound and self.is_valid() else None
+
     def chosen_year(self) -> int:
         return (self.cleaned_data.get("year") if self.is_bound and self.is_valid() else None) \
             or timezone.localdate().year
@@ -35,6 +39,9 @@ class StaffFilterForm(YearForm):
                                   choices=[("", _("All")), ("only", _("Only new hires")),
                                            ("exclude", _("Without new hires"))])
     q = forms.CharField(label=_("Name, login or employee number"), max_length=100, required=False)
+    band = forms.ChoiceField(label=_("Effective hours"), required=False, choices=[("", _("All"))] + [
+        (f"{low}-{high if high is not None else ''}", f"{low}–{high}" if high is not None else f"≥{low}")
+        for low, high in ((0, 20), (20, 40), (40, 60), (60, 80), (80, 100), (100, None))])
     order = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
         ("name", _("Name")), ("dept", _("Department")), ("-effective", _("Effective hours, most first")),
         ("effective", _("Effective hours, fewest first")), ("-total", _("Total hours, most first")),
@@ -50,6 +57,13 @@ class StaffFilterForm(YearForm):
         # A unit outside the scope is not an error: it matches nobody (a filter only
         # narrows the scope), so any id is accepted here and looked up below.
         self.fields["department"].valid_value = lambda value: True
+
+
+def _band(value):
+    if not value:
+        return None
+    low, _sep, high = value.partition("-")
+    return int(low), int(high) if high else None
 
 
 NOBODY = object()  # the department filter named a unit outside the scope
@@ -72,7 +86,7 @@ def overview_filters(role, query) -> tuple[StaffFilterForm, dict]:
         "department": department, "post_type": data.get("post_type", ""),
         "met": {"yes": True, "no": False}.get(data.get("met", "")),
         "new_hires": {"only": True, "exclude": False}.get(data.get("new_hires", "")),
-        "q": data.get("q", ""), "order": data.get("order") or "name"}
+        "q": data.get("q", ""), "order": data.get("order") or "name", "band": _band(data.get("band"))}
     return form, {"year": form.chosen_year(), **kwargs}
 
 

@@ -10,3 +10,11 @@ ADMIN_MENU += [
     {"section": _("Training statistics"), "label": _("Backbone reporting window"),
      "url": "reports:backbone_window", "permission": "reports.backbone_window"},
 ]
+ADMIN_MENU += [
+    {"section": _("Training statistics"), "label": _("Annual training summary"), "url": "reports:summaries",
+     "permission": "reports.summary"},
+]
+ADMIN_MENU += [
+    {"section": _("Training statistics"), "label": _("Training dashboard"), "url": "reports:dashboard",
+     "permission": "reports.dashboard"},
+]

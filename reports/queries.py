@@ -182,7 +182,7 @@ def _class_columns(rules: dict[int, YearRules]) -> list[tuple[str, str]]:
 
 def staff_overview(role, year: int, *, department: Org | None = None, post_type: str = "",
                    met: bool | None = None, new_hires: bool | None = None, q: str = "",
-                   order: str = "name") -> Overview:
+                   order: str = "name", band: tuple | None = None) -> Overview:
     """职工学习总体情况统计: every in-service person of the role's scope, with total,
     effective and per-class minutes, target met or not and the minutes still missing.
     Filters only narrow the scope (a department outside it matches nobody); `met`
@@ -204,6 +204,8 @@ def staff_overview(role, year: int, *, department: Org | None = None, post_type:
         rows = [r for r in rows if r.new_hire == new_hires]
     if met is not None:
         rows = [r for r in rows if r.met == met]
+    if band is not None:  # the dashboard's spread links here: counted people in one band
+        rows = [r for r in rows if r.counted and in_band(r.effective, band)]
     key = order.lstrip("-")
     rows.sort(key=ORDERINGS.get(key, ORDERINGS["name"]), reverse=order.startswith("-"))
     completion = Completion()
@@ -457,3 +459,90 @@ def summary_figures(institute: Org, year: int, backbone: BackboneFigures) -> dic
             "completion_rate": completion.rate, "staff_total": completion.staff,
             "backbone_rate": backbone.rate,
             "total_minutes": completion.total_minutes, "average_minutes": completion.average_minutes}
+
+
+# --- dashboards -------------------------------------------------------------------------
+
+BANDS = ((0, 20), (20, 40), (40, 60), (60, 80), (80, 100), (100, None))  # effective hours
+
+
+def band_label(band) -> str:
+    low, high = band
+    return f"{low}–{high}" if high is not None else f"≥{low}"
+
+
+def in_band(minutes: int, band) -> bool:
+    low, high = band
+    return minutes >= low * 60 and (high is None or minutes < high * 60)
+
+
+@dataclass
+class Forecast:
+    """A simple, explained forecast: the effective hours so far, extended at the same
+    pace over the days left of the year (effective × days in year / days elapsed)."""
+
+    row: StaffRow
+    days_elapsed: int
+    days_in_year: int
+
+    @property
+    def minutes(self) -> int:
+        if self.days_elapsed <= 0:
+            return self.row.effective
+        return self.row.effective * self.days_in_year // self.days_elapsed
+
+    @property
+    def at_risk(self) -> bool:
+        return self.row.counted and not self.row.met and self.minutes < self.row.target
+
+
+def year_days(year: int, today: date) -> tuple[int, int]:
+    """(days elapsed of the year, days in the year), elapsed counted up to today."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    total = (last - first).days + 1
+    if today < first:
+        return 0, total
+    return min((today - first).days + 1, total), total
+
+
+@dataclass
+class Dashboard:
+    year: int
+    completion: Completion
+    by_department: list  # [(department id, name, Completion)]
+    bands: list  # [(band, label, count)] over the counted people
+    months: list  # [(month, cumulative average minutes per person, pace minutes)]
+    at_risk: list  # [Forecast]
+    days_elapsed: int
+    days_in_year: int
+
+
+def dashboard(role, year: int, today: date, *, institute: Org | None = None) -> Dashboard:
+    """The institute's figures (or the scope's): completion per department, the spread
+    of effective hours, the year's progress against the pace needed, the at-risk list.
+    Queries: the staff rows plus one grouped query over the monthly totals."""
+    from ledger.models import LedgerTotal
+
+    people = active_staff(role)
+    if institute is not None:
+        people = people.filter(institute=institute)
+    rows, rules = staff_rows(people, year)
+    completion, depts = Completion(), {}
+    for r in rows:
+        completion.add(r)
+        depts.setdefault((r.department_id, r.department), Completion()).add(r)
+    counted = [r for r in rows if r.counted]
+    bands = [(b, band_label(b), sum(1 for r in counted if in_band(r.effective, b))) for b in BANDS]
+    monthly = dict(LedgerTotal.objects.filter(person__in=people.values("pk"), year=year)
+                   .values("month").annotate(m=Sum("minutes")).values_list("month", "m").order_by())
+    target = max((r.target for r in rows), default=0)
+    running, months = 0, []
+    for month in range(1, 13):
+        running += monthly.get(month, 0)
+        months.append((month, running // len(rows) if rows else 0, target * month // 12))
+    elapsed, total = year_days(year, today)
+    forecasts = [Forecast(r, elapsed, total) for r in counted]
+    at_risk = sorted((f for f in forecasts if f.at_risk), key=lambda f: (f.minutes, f.row.person_id))
+    by_department = sorted(((pk, name, c) for (pk, name), c in depts.items()), key=lambda d: d[1])
+    return Dashboard(year=year, completion=completion, by_department=by_department, bands=bands,
+                     months=months, at_risk=at_risk, days_elapsed=elapsed, days_in_year=total)

@@ -310,3 +310,40 @@ def summary_submit(*, actor, role, summary_id) -> AnnualSummary:
     summary = _locked_summary(role, summary_id)
     transition(summary, "submit", actor=actor)
     return summary
+
+
+# --- dashboards ---------------------------------------------------------------------------
+
+def at_risk_notify(*, actor, role, year: int, institute_id=None) -> int:
+    """Notify, in one action, everyone the dashboard lists as at risk of missing the
+    year's target (recomputed here from the ledger, never taken from the client).
+    Returns how many were notified."""
+    from django.urls import reverse
+
+    from core.minutes import format_minutes
+    from notifications.services import notify
+    from reports.queries import dashboard
+
+    check_permission(role, "reports.dashboard")
+    institute = get_institute_for(role, institute_id) if institute_id else None
+    if institute is None and role.org.kind != "institute":
+        raise DomainError(ErrorCode.INVALID, _("Choose an institute."), field="institute")
+    board = dashboard(role, year, _today(), institute=institute or role.org)
+    with transaction.atomic(durable=True):
+        people = {p.pk: p for p in active_staff_of(institute or role.org).filter(
+            pk__in=[f.row.person_id for f in board.at_risk])}
+        for f in board.at_risk:
+            person = people.get(f.row.person_id)
+            if person is None:
+                continue
+            notify(recipients=[person], kind="reports.at_risk",
+                   title=_("Your %(year)d study hours: %(missing)s still missing") % {
+                       "year": year, "missing": format_minutes(f.row.missing)},
+                   body=_("At your pace so far (%(done)s in %(days)d days) you would reach about "
+                          "%(forecast)s by the end of the year; the target is %(target)s.") % {
+                       "done": format_minutes(f.row.effective), "days": f.days_elapsed,
+                       "forecast": format_minutes(f.minutes), "target": format_minutes(f.row.target)},
+                   url=reverse("ledger:archive"))
+        audit_record(actor=actor, action="reports.at_risk_notified", org=institute or role.org,
+                     after={"year": year, "people": len(people)})
+    return len(people)

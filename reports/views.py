@@ -17,29 +17,45 @@ from core.models import JobKind
 from core.permissions import check_permission, has_permission
 from ledger.queries import policy_for
 from orgs.models import OrgKind
-from reports.access import get_institute_for, institutes_for
+from reports.access import get_institute_for, get_summary_for, institutes_for
 from reports.exports import (
     backbone_export_response,
     inline_rows,
     staff_export_job,
     staff_overview_response,
+    summaries_response,
+    summary_lines,
 )
-from reports.forms import BackboneWindowForm, StaffFilterForm, YearForm, overview_filters
-from reports.models import BackboneReport, BackboneWindow
+from reports.forms import (
+    BackboneWindowForm,
+    StaffFilterForm,
+    SummaryForm,
+    YearForm,
+    overview_filters,
+)
+from reports.models import AnnualSummary, BackboneReport, BackboneWindow
 from reports.queries import (
     AcademyBackbone,
+    Completion,
     backbone_by_institute,
     backbone_view,
+    completion_by_institute,
+    dashboard,
     report_figures,
     reported_trainings,
     staff_overview,
     training_classes,
 )
 from reports.services import (
+    at_risk_notify,
     backbone_lock,
     backbone_report_people,
     backbone_revoke_people,
     backbone_window_set,
+    summary_create,
+    summary_refresh,
+    summary_submit,
+    summary_update,
 )
 
 
@@ -95,10 +111,10 @@ def _institute_of_request(request, data):
     """The institute a backbone/summary page is about: the institute admin's own; for the
     academy, the one named by `institute` (404 outside the scope), or None (all)."""
     role = request.admin_role
-    if role.org.kind == OrgKind.INSTITUTE:
-        return role.org
     value = data.get("institute")
-    return get_institute_for(role, value) if value else None
+    if value:
+        return get_institute_for(role, value)  # 404 outside the scope
+    return role.org if role.org.kind == OrgKind.INSTITUTE else None
 
 
 @admin_required("reports.backbone_view")
@@ -175,3 +191,124 @@ def backbone_window(request):
     windows = BackboneWindow.objects.filter(org=role.org).order_by("-year")
     return render(request, "reports/backbone_window.html", {"form": form, "windows": windows},
                   status=400 if request.method == "POST" else 200)
+
+
+# --- 年度培训总结 ----------------------------------------------------------------------------
+
+@admin_required("reports.summary")
+@require_http_methods(["GET", "POST"])
+def summaries(request):
+    """The institute's summaries and 新建总结; for the academy, every institute's, with
+    export of the selected ones."""
+    role = request.admin_role
+    if request.method == "POST":
+        check_permission(role, "reports.summary_edit")
+        year = parse_int(request.POST.get("year"), field="year", min=1900, max=2999)
+        try:
+            summary = summary_create(actor=request.user, role=role, institute_id=role.org.pk, year=year)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(reverse("reports:summaries"))
+        return redirect(reverse("reports:summary", args=[summary.pk]))
+    year = YearForm(request.GET or None).cleaned_year()
+    rows = AnnualSummary.objects.filter(institute__in=institutes_for(role)).select_related("institute")
+    if year is not None:
+        rows = rows.filter(year=year)
+    if request.GET.get("export") == "xlsx":
+        ids = [i for i in request.GET.getlist("ids") if i.isdigit()][:500]
+        chosen = list(rows.filter(pk__in=ids).order_by("institute__path", "year")) if ids else list(
+            rows.order_by("institute__path", "year"))
+        return summaries_response(chosen)
+    return render(request, "reports/summaries.html", {
+        "summaries": rows.order_by("-year", "institute__path"), "can_edit": has_permission(role, "reports.summary_edit"),
+        "year_form": YearForm(request.GET or None), "this_year": timezone.localdate().year})
+
+
+@admin_required("reports.summary")
+@require_http_methods(["GET", "POST"])
+def summary(request, pk):
+    role = request.admin_role
+    item = get_summary_for(role, pk)
+    form = SummaryForm(initial={"person_times": item.person_times, "funding": item.funding})
+    if request.method == "POST":
+        check_permission(role, "reports.summary_edit")
+        action = request.POST.get("action")
+        try:
+            if action == "refresh":
+                summary_refresh(actor=request.user, role=role, summary_id=item.pk)
+                messages.success(request, _("The figures are refreshed."))
+            elif action in ("save", "submit"):
+                form = SummaryForm(request.POST)
+                if not form.is_valid():
+                    return render(request, "reports/summary.html", {
+                        "item": item, "lines": summary_lines(item), "form": form, "can_edit": True}, status=400)
+                summary_update(actor=request.user, role=role, summary_id=item.pk, **form.cleaned_data)
+                if action == "submit":
+                    summary_submit(actor=request.user, role=role, summary_id=item.pk)
+                    messages.success(request, _("The summary is submitted."))
+                else:
+                    messages.success(request, _("Saved."))
+            else:
+                raise DomainError(ErrorCode.INVALID, _("Choose an action."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect(reverse("reports:summary", args=[item.pk]))
+    return render(request, "reports/summary.html", {
+        "item": item, "lines": summary_lines(item), "form": form,
+        "can_edit": has_permission(role, "reports.summary_edit") and item.status == "draft"})
+
+
+# --- dashboards ----------------------------------------------------------------------------
+
+def _dashboard_chart(board, year, institute) -> dict:
+    """What the charts draw, with the link behind every bar: the staff overview filtered
+    to the people the figure counts."""
+    base = reverse("reports:staff")
+    return {
+        "departments": [{"name": name or _("No department"), "rate": float(c.rate) if c.rate is not None else 0,
+                         "met": c.met, "required": c.required,
+                         "url": f"{base}?year={year}&department={pk or ''}&new_hires=exclude"}
+                        for pk, name, c in board.by_department],
+        "bands": [{"name": label, "count": count,
+                   "url": f"{base}?year={year}&band={b[0]}-{b[1] if b[1] is not None else ''}"}
+                  for b, label, count in board.bands],
+        "months": [{"month": m, "average": round(avg / 60, 2), "pace": round(pace / 60, 2)}
+                   for m, avg, pace in board.months],
+    }
+
+
+@admin_required("reports.dashboard")
+@require_http_methods(["GET", "POST"])
+def dashboard_view(request):
+    role = request.admin_role
+    if request.method == "POST":
+        year = parse_int(request.POST.get("year"), field="year", min=1900, max=2999)
+        try:
+            n = at_risk_notify(actor=request.user, role=role, year=year,
+                               institute_id=request.POST.get("institute") or None)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("%(n)d people notified.") % {"n": n})
+        query = f"?year={year}" + (f"&institute={request.POST['institute']}" if request.POST.get("institute") else "")
+        return redirect(reverse("reports:dashboard") + query)
+    year = _year(request)
+    institute = _institute_of_request(request, request.GET)
+    ctx = {"year": year, "year_form": YearForm(initial={"year": year})}
+    if institute is None:
+        completion = completion_by_institute(role, year)
+        units = list(institutes_for(role))
+        backbone_rows = backbone_by_institute(units, year)
+        base = reverse("reports:dashboard")
+        institutes = [{"unit": u, "completion": completion.get(u.pk) or Completion(), "report": r, "backbone": f,
+                       "url": f"{base}?year={year}&institute={u.pk}"} for u, r, f in backbone_rows]
+        total = sum((i["completion"] for i in institutes), Completion())
+        chart = {"institutes": [{"name": i["unit"].name, "rate": float(i["completion"].rate or 0),
+                                 "url": i["url"]} for i in institutes]}
+        ctx.update({"institutes": institutes, "total": total, "chart": chart,
+                    "backbone_total": AcademyBackbone(parts=[i["backbone"] for i in institutes])})
+        return render(request, "reports/dashboard_academy.html", ctx)
+    board = dashboard(role, year, timezone.localdate(), institute=institute)
+    ctx.update({"board": board, "institute": institute, "chart": _dashboard_chart(board, year, institute),
+                "academy_view": role.org.kind != OrgKind.INSTITUTE})
+    return render(request, "reports/dashboard.html", ctx)

@@ -287,6 +287,25 @@ if apps.is_installed("claims"):
     register(Factory("claim kind", _kinds, unscoped=True), "claims:mine:kind",
              "claims:new:kind")
 
+if apps.is_installed("reports"):
+    def _summaries(world, side):
+        """An annual summary of the side's institute (own: niaot, outside: imr); the peer
+        department and the academy have none of their own."""
+        c = world.cast
+        org = {"own": c.niaot, "peer": None, "outside": c.imr, "above": None}[side]
+        if org is None:
+            return []
+
+        def make():
+            from reports.models import AnnualSummary
+
+            return AnnualSummary.objects.create(institute=org, year=timezone.localdate().year,
+                                                created_by=c.academy_admin)
+
+        return [world.memo(("summary", side), make).pk]
+
+    register(Factory("annual summary", _summaries), "summary_id", "reports:summary:pk")
+
 if apps.is_installed("notifications"):
     def _notifications(world, side):
         person = _person(world, side)
@@ -813,6 +832,17 @@ PAGE_API_PAIRS = (
     Pair("reports:backbone", "POST", "POST /api/v1/reports/backbone/lock", "reports.backbone_report"),
     Pair("reports:backbone_window", "GET", "GET /api/v1/reports/backbone/window", "reports.backbone_window"),
     Pair("reports:backbone_window", "POST", "PUT /api/v1/reports/backbone/window", "reports.backbone_window"),
+    Pair("reports:dashboard", "GET", "GET /api/v1/reports/dashboard/institutes", "reports.dashboard"),
+    Pair("reports:dashboard", "GET", "GET /api/v1/reports/dashboard", "reports.dashboard"),
+    Pair("reports:dashboard", "POST", "POST /api/v1/reports/dashboard/notify", "reports.dashboard"),
+    Pair("reports:summaries", "GET", "GET /api/v1/reports/summaries", "reports.summary"),
+    Pair("reports:summaries", "POST", "POST /api/v1/reports/summaries", "reports.summary_edit"),
+    Pair("reports:summary", "GET", "GET /api/v1/reports/summaries/{summary_id}", "reports.summary"),
+    Pair("reports:summary", "POST", "PATCH /api/v1/reports/summaries/{summary_id}", "reports.summary_edit"),
+    Pair("reports:summary", "POST", "POST /api/v1/reports/summaries/{summary_id}/refresh",
+         "reports.summary_edit"),
+    Pair("reports:summary", "POST", "POST /api/v1/reports/summaries/{summary_id}/submit",
+         "reports.summary_edit"),
     # the person's own things (no role: the owner, or a reviewer in scope for files)
     Pair("ledger:archive", "GET", "GET /api/v1/ledger/archive/me", None),
     Pair("ledger:archive_entries", "GET", "GET /api/v1/ledger/entries/me", None),

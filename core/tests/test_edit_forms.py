@@ -23,7 +23,7 @@ from conftest import enter_admin, login
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {"core", "orgs", "accounts", "ledger", "claims", "notifications"}
+OUR_APPS = {"core", "orgs", "accounts", "ledger", "claims", "notifications", "reports"}
 # Bookkeeping that a page view or a no-op save may touch without changing any data.
 IGNORED_MODELS = {"auditevent", "session", "loginthrottle", "loginattempt", "apitoken", "devicecookie"}
 IGNORED_FIELDS = {"updated_at", "last_login", "last_seen", "last_used_at", "admin_mode_at"}
@@ -108,6 +108,25 @@ def _policy(cast, client):
     return f"/manage/policy/{YEAR}/"
 
 
+def _summary(cast, client):
+    """A 年度培训总结 with both editable fields filled (the year's report locked first)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from reports.services import backbone_lock, backbone_window_set, summary_create, summary_update
+
+    today, role = timezone.localdate(), cast.institute_admin.roles.get()
+    backbone_window_set(actor=cast.academy_admin, role=cast.academy_admin.roles.get(), year=YEAR,
+                        opens_on=today - timedelta(days=1), closes_on=today)
+    backbone_lock(actor=cast.institute_admin, role=role, institute_id=cast.niaot.pk, year=YEAR)
+    summary = summary_create(actor=cast.institute_admin, role=role, institute_id=cast.niaot.pk, year=YEAR)
+    summary_update(actor=cast.institute_admin, role=role, summary_id=summary.pk, person_times=120,
+                   funding=Decimal("12.50"))
+    return f"/manage/reports/summaries/{summary.pk}/"
+
+
 # (case id, who, how to get the URL, a field that identifies the form, extra values the
 # form asks for that are never rendered, e.g. the current password)
 CASES = [
@@ -118,6 +137,7 @@ CASES = [
     ("institute password policy", "institute_admin", lambda c, cl: f"/manage/orgs/{c.niaot.pk}/", "mode", {}),
     ("claim settings", "institute_admin", lambda c, cl: "/manage/claims/settings/", "org", {}),
     ("profile", "learner", lambda c, cl: "/me/", "mobile", {"password": "Cast-pass-2026!"}),
+    ("annual summary", "institute_admin", _summary, "funding", {}),
 ]
 
 

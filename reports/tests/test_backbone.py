@@ -354,7 +354,6 @@ def test_the_api_reports_revokes_locks_and_the_academy_sees_every_institute(two,
     outsider = client.__class__()
     enter_admin(outsider, two.outsider_admin)
     assert outsider.get("/api/v1/reports/backbone", {"year": YEAR, "institute": two.niaot.pk}).status_code == 404
-    # The institute admin's export is always their own institute's (imr has no report).
     assert outsider.get("/manage/reports/backbone/export/", {"year": YEAR, "institute": two.niaot.pk}
                         ).status_code == 404
 
