@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import admin_required
+from core.confirm import confirm_step
 from core.errors import DomainError, ErrorCode
 from core.jobs import job_start
 from core.minutes import parse_int
@@ -137,6 +138,14 @@ def backbone(request):
                                            year=year, person_ids=ids)
                 messages.success(request, _("%(n)d revoked.") % {"n": n})
             elif action == "lock":
+                answer = confirm_step(
+                    request, title=_("Complete the backbone report"), button=_("Complete the report"),
+                    cancel=f"{reverse('reports:backbone')}?year={year}",
+                    changes=[_("The %(year)d backbone report of %(institute)s is submitted to the academy "
+                               "and locked for good: no one can be reported or revoked any more.")
+                             % {"year": year, "institute": institute.name}])
+                if answer:
+                    return answer
                 backbone_lock(actor=request.user, role=role, institute_id=institute.pk, year=year)
                 messages.success(request, _("The %(year)d backbone report is completed.") % {"year": year})
             else:
@@ -242,6 +251,14 @@ def summary(request, pk):
                 if not form.is_valid():
                     return render(request, "reports/summary.html", {
                         "item": item, "lines": summary_lines(item), "form": form, "can_edit": True}, status=400)
+                if action == "submit":
+                    answer = confirm_step(
+                        request, title=_("Submit the annual summary"), button=_("Submit"),
+                        cancel=reverse("reports:summary", args=[item.pk]),
+                        changes=[_("The %(year)d summary is handed in and cannot change any more.")
+                                 % {"year": item.year}])
+                    if answer:
+                        return answer
                 summary_update(actor=request.user, role=role, summary_id=item.pk, **form.cleaned_data)
                 if action == "submit":
                     summary_submit(actor=request.user, role=role, summary_id=item.pk)

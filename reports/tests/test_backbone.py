@@ -305,7 +305,9 @@ def test_the_page_reports_in_batch_locks_and_exports(two, client):
                                                          "ids": [two.a.pk, two.b.pk]})
     assert response.status_code == 302
     assert BackboneNomination.objects.count() == 2
-    client.post("/manage/reports/backbone/", {"year": YEAR, "action": "lock"})
+    confirm = client.post("/manage/reports/backbone/", {"year": YEAR, "action": "lock"})
+    assert 'data-testid="confirm"' in confirm.content.decode() and not BackboneReport.objects.get().locked
+    client.post("/manage/reports/backbone/", {"year": YEAR, "action": "lock", "confirmed": "1"})
     page = client.get("/manage/reports/backbone/", {"year": YEAR}).content.decode()
     assert "已完成上报" in page and 'data-testid="report"' not in page
     export = client.get("/manage/reports/backbone/export/", {"year": YEAR})

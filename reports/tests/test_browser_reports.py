@@ -36,7 +36,6 @@ def test_backbone_batch_lock_then_the_summary_exported(page, tmp_path):
     BackboneWindow.objects.create(org=academy, year=YEAR, opens_on=today - timedelta(days=1),
                                   closes_on=today + timedelta(days=1), opened_by=cas_admin)
 
-    page.on("dialog", lambda dialog: dialog.accept())
     page.goto("/login/")
     page.fill("input[name=login]", "niaot")
     page.fill("input[name=password]", PASSWORD)
@@ -56,6 +55,7 @@ def test_backbone_batch_lock_then_the_summary_exported(page, tmp_path):
     page.wait_for_load_state()
     assert page.locator("[data-testid=reported]").inner_text() == "2"
     page.click("[data-testid=lock]")
+    page.click("[data-testid=confirm-button]")  # the confirmation step names what changes
     page.wait_for_load_state()
     assert "已完成上报" in page.locator("[data-testid=backbone-status]").inner_text()
     assert BackboneReport.objects.get().locked and BackboneNomination.objects.count() == 2
