@@ -13,6 +13,10 @@ ledger entries (times --scale, or --people / BENCH_PEOPLE people), then measures
   entries against the same figure over LedgerYearTotal, and what the platform's
   `totals_by_person` costs for the whole academy (target: at most 0.5× the raw
   aggregate).
+- reports (issue 13): the academy's completion and backbone figures against the same raw
+  aggregate (target ≤ 0.5×), one institute's staff overview and backbone candidates
+  (target ≤ 100 ms), and the academy's staff-overview export against raw XlsxWriter in
+  constant-memory mode (target ≤ 1.3×, peak ≤ 150 MB, traced with tracemalloc).
 Prints a table and writes bench/results.json.
 """
 
@@ -155,7 +159,9 @@ def measure(url: str, info: dict, year: int, runs: int) -> dict:
     people = User.objects.filter(institute__root_id=info["academy"]).values("pk")
     totals_by_person(people, year)  # warm
     platform_ms = _timed(lambda: totals_by_person(people, year), max(3, runs // 4))
+    reports = measure_reports(info, year, runs, raw_ms)
     return {
+        "reports": reports,
         "archive_500_entries": {"queries": len(ctx.captured_queries), "median_ms": round(archive_ms, 2),
                                 "total_minutes": archive.total},
         "academy_year_figures": {"raw_entries_ms": round(raw_ms, 1), "totals_ms": round(totals_ms, 1),
@@ -177,6 +183,79 @@ def measure_more(url: str, secret: str, info: dict, year: int, args) -> dict:
     out["staff_import"] = pages.measure_staff_import(prepared)
     out["audit_export"] = pages.measure_audit_export(prepared)
     return out
+
+
+def measure_reports(info: dict, year: int, runs: int, raw_ms: float) -> dict:
+    """Issue 13's pairs: academy figures vs the raw aggregate, one institute, the export."""
+    import tempfile
+    import tracemalloc
+
+    import xlsxwriter
+
+    from accounts.models import Role, RoleAssignment, User
+    from ledger.queries import policy_for
+    from orgs.models import Org
+    from reports.exports import staff_headers, staff_values, write_staff_overview
+    from reports.queries import (
+        active_staff_of,
+        backbone_by_institute,
+        backbone_candidates,
+        completion_by_institute,
+        staff_overview,
+    )
+
+    academy = Org.objects.get(pk=info["academy"])
+    admin = User(login_name="bench-reports-admin", real_name="bench reports")
+    admin.set_unusable_password()
+    admin.save()
+    role = RoleAssignment.objects.create(user=admin, role=Role.ACADEMY_ADMIN, org=academy)
+    institute = Org.objects.filter(root=academy, kind="institute").order_by("pk").first()
+    few = max(3, runs // 4)
+
+    def academy_figures():
+        completion_by_institute(role, year)
+        backbone_by_institute(Org.objects.filter(root=academy, kind="institute"), year)
+
+    academy_figures()
+    academy_ms = _timed(academy_figures, few)
+    rules = policy_for(institute, year)
+    one_ms = _timed(lambda: backbone_candidates(active_staff_of(institute), year, rules), runs)
+    inst_role = RoleAssignment.objects.create(user=admin, role=Role.INSTITUTE_ADMIN, org=institute)
+    overview_ms = _timed(lambda: staff_overview(inst_role, year), runs)
+
+    overview = staff_overview(role, year)
+
+    def export_platform():
+        with tempfile.TemporaryFile() as handle:
+            write_staff_overview(handle, overview)
+
+    rows = [staff_values(overview, r) for r in overview.rows]  # the same cells, prepared
+
+    def export_raw():
+        with tempfile.TemporaryFile() as handle:
+            book = xlsxwriter.Workbook(handle, {"constant_memory": True})
+            sheet = book.add_worksheet()
+            sheet.write_row(0, 0, staff_headers(overview))
+            for r, row in enumerate(rows, start=1):
+                sheet.write_row(r, 0, [str(v) if v is not None and not isinstance(v, (int, float)) else v
+                                       for v in row])
+            book.close()
+
+    raw_export_ms = _timed(export_raw, 3)
+    tracemalloc.start()
+    started = time.perf_counter()
+    export_platform()
+    platform_export_ms = (time.perf_counter() - started) * 1000
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    platform_export_ms = min(platform_export_ms, _timed(export_platform, 3))
+    return {"academy_figures_ms": round(academy_ms, 1), "academy_ratio": round(academy_ms / raw_ms, 3),
+            "institute_candidates_ms": round(one_ms, 1), "institute_overview_ms": round(overview_ms, 1),
+            "institute_staff": active_staff_of(institute).count(),
+            "export_rows": len(overview.rows), "export_ms": round(platform_export_ms, 1),
+            "raw_export_ms": round(raw_export_ms, 1),
+            "export_ratio": round(platform_export_ms / raw_export_ms, 3),
+            "export_peak_mb": round(peak / 1024 / 1024, 1)}
 
 
 def main() -> None:
@@ -238,6 +317,13 @@ def main() -> None:
         out.write(f"{pair}: {p['rows']} rows, platform {p['platform_ms']} ms ({p['platform_peak_mb']} MB), "
                   f"raw {p.get('raw_calamine_copy_ms', p.get('raw_xlsxwriter_ms'))} ms ({p['raw_peak_mb']} MB), "
                   f"ratio {p['ratio']}\n")
+    r = results["reports"]
+    out.write(f"reports, academy completion + backbone figures:  {r['academy_figures_ms']} ms "
+              f"({r['academy_ratio']:.2f}× the raw aggregate; target ≤ 0.5×)\n")
+    out.write(f"reports, one institute ({r['institute_staff']} staff): candidates {r['institute_candidates_ms']} ms, "
+              f"overview {r['institute_overview_ms']} ms (target ≤ 100 ms)\n")
+    out.write(f"reports, staff export of {r['export_rows']:,} rows: {r['export_ms']} ms vs raw XlsxWriter "
+              f"{r['raw_export_ms']} ms ({r['export_ratio']:.2f}×; target ≤ 1.3×), peak {r['export_peak_mb']} MB\n")
     out.write(f"load average during the run: {results['load_average']}\n")
     print(out.getvalue(), end="")
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

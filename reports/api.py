@@ -7,7 +7,7 @@ from typing import Literal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from accounts.access import api_permission
 from core.api_schemas import ErrorOut
@@ -358,8 +358,8 @@ class SummaryCreateIn(Schema):
 def summary_new(request, body: SummaryCreateIn):
     """新建总结 (409 before the year's backbone report is locked)."""
     role = request.admin_role
-    return 201, summary_out(summary_create(actor=request.user, role=role, institute_id=role.org.pk,
-                                           year=body.year))
+    return Status(201, summary_out(summary_create(actor=request.user, role=role, institute_id=role.org.pk,
+                                           year=body.year)))
 
 
 @router.get("/summaries/{summary_id}", response={200: SummaryOut, **ERRORS}, auth=api_permission("reports.summary"))
