@@ -142,7 +142,7 @@ def active_staff_of(institute: Org) -> "QuerySet[User]":  # noqa: F821
     return User.objects.filter(institute=institute, is_active=True)
 
 
-def staff_rows(people, year: int) -> tuple[list[StaffRow], dict[int, YearRules]]:
+def staff_rows(people, year: int, *, with_classes: bool = True) -> tuple[list[StaffRow], dict[int, YearRules]]:
     """Every person of `people` (a queryset) with their year's figures: one query for the
     people, the totals from the running totals, the rules per institute."""
     ids = people.values("pk")
@@ -153,7 +153,7 @@ def staff_rows(people, year: int) -> tuple[list[StaffRow], dict[int, YearRules]]
     institutes = {p.institute_id: p.institute for p in people if p.institute_id}
     rules = policies_for_units(list(institutes.values()), year)
     # The ids go to the database as a subquery, never as a list of 70,000 parameters.
-    totals = totals_by_person(ids, year, with_classes=True) if people else {}
+    totals = totals_by_person(ids, year, with_classes=with_classes) if people else {}
     labels = dict(PostType.choices)
     rows = []
     for p in people:
@@ -219,8 +219,9 @@ def staff_overview(role, year: int, *, department: Org | None = None, post_type:
 
 
 def completion_by_institute(role, year: int) -> dict[int, Completion]:
-    """{institute id: Completion} over the role's scope; the academy's figure is the sum."""
-    rows, _rules = staff_rows(active_staff(role), year)
+    """{institute id: Completion} over the role's scope; the academy's figure is the sum.
+    No per-class rows are needed: one row a person comes back."""
+    rows, _rules = staff_rows(active_staff(role), year, with_classes=False)
     out: dict[int, Completion] = {}
     for r in rows:
         out.setdefault(r.institute_id, Completion()).add(r)
@@ -450,7 +451,7 @@ def planned_attendees(institute: Org, year: int) -> int | None:
 
 def summary_figures(institute: Org, year: int, backbone: BackboneFigures) -> dict:
     """The computed fields of 年度培训总结, each as its definition on the page says."""
-    rows, _rules = staff_rows(active_staff_of(institute), year)
+    rows, _rules = staff_rows(active_staff_of(institute), year, with_classes=False)
     completion = Completion()
     for r in rows:
         completion.add(r)
