@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class ClaimsConfig(AppConfig):
     name = "claims"
+
+    def ready(self):
+        from claims.notices import register_all
+
+        register_all()

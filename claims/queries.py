@@ -1,7 +1,8 @@
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from claims.access import claims_under, reviewable_claims
-from claims.models import Attachment, Claim, ClaimKind, ClaimSettings
+from claims.models import Attachment, Claim, ClaimKind, ClaimSettings, SupplementaryWindow
 
 
 def my_claims(user, *, kind: str, year: int | None = None, category: str = "", q: str = "") -> QuerySet[Claim]:
@@ -93,3 +94,14 @@ def required_attachments(owner, kind: str) -> list[str]:
     for row in ClaimSettings.objects.filter(org_id__in=units, kind=kind):
         needed.update(row.required)
     return [k for k in ("notice", "certificate") if k in needed]
+
+
+def open_windows_for(user, today=None):
+    """The supplementary windows open today for the person's institute (or its top
+    organisation), the soonest closing first: what the learner's banner announces."""
+    if user.institute_id is None:
+        return SupplementaryWindow.objects.none()
+    today = today or timezone.localdate()
+    units = [user.institute_id, user.institute.root_id or user.institute_id]
+    return (SupplementaryWindow.objects.filter(org__in=units, closed_at__isnull=True, opens_on__lte=today,
+                                               closes_on__gte=today).order_by("closes_on", "year"))

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from claims import notices
 from claims.access import (
     check_org_admin,
     check_reviewer,
@@ -385,9 +386,8 @@ def _submit(actor, claim):
     _check_kind(policy_for(claim.owner.institute, claim.year), claim.kind, claim.year)
     _check_attachments(claim)
     transition(claim, "submit", actor=actor)
-    notify(recipients=reviewers_of(claim.owner), kind="claim.submitted",
-           title=_("New external learning to review: %(name)s") % {"name": claim.name},
-           body=_("%(person)s submitted “%(name)s”.") % {"person": claim.owner.real_name, "name": claim.name},
+    notify(recipients=reviewers_of(claim.owner), kind=notices.SUBMITTED,
+           params={"name": claim.name, "person": claim.owner.real_name},
            url=reverse("claims:review_detail", args=[claim.pk]))
 
 
@@ -455,10 +455,13 @@ def _approve(actor, claim: Claim) -> Claim:
                   source_id=claim.pk, source_label=claim.name, actor=actor,
                   details={"place": claim.location, "organiser": claim.organiser,
                            "start": claim.start.isoformat(), "end": claim.end.isoformat()})
-    notify(recipients=[claim.owner], kind="claim.approved",
-           title=_("Your external learning “%(name)s” was approved") % {"name": claim.name},
-           url=reverse("claims:mine", args=[claim.kind]))
+    notify(recipients=[claim.owner], kind=notices.APPROVED, params={"name": claim.name},
+           url=reverse("claims:edit", args=[claim.pk]))
     return claim
+
+
+def _notice_params(claim: Claim, reason: str = "") -> dict:
+    return {"name": claim.name, **({"reason": reason} if reason else {})}
 
 
 def _credit_period(claim: Claim, rules) -> tuple[date, date]:
@@ -489,9 +492,8 @@ def _reject_reason(reason: str) -> str:
 
 def _reject(actor: User, claim: Claim, reason: str) -> Claim:
     transition(claim, "reject", actor=actor, reason=reason)
-    notify(recipients=[claim.owner], kind="claim.rejected",
-           title=_("Your external learning “%(name)s” was rejected") % {"name": claim.name},
-           body=reason, url=reverse("claims:mine", args=[claim.kind]))
+    notify(recipients=[claim.owner], kind=notices.REJECTED, params=_notice_params(claim, reason),
+           url=reverse("claims:edit", args=[claim.pk]))
     return claim
 
 
@@ -528,8 +530,8 @@ def claim_revoke_approval(*, actor: User, role, claim_id, reason: str) -> Claim:
         transition(claim, "revoke", actor=actor, reason=reason)
         ledger_reverse_source(person=claim.owner, source_kind="claim", source_id=claim.pk,
                               actor=actor, reason=reason)
-        notify(recipients=[claim.owner], kind="claim.revoked",
-               title=_("The approval of “%(name)s” was revoked") % {"name": claim.name}, body=reason)
+        notify(recipients=[claim.owner], kind=notices.REVOKED, params=_notice_params(claim, reason),
+               url=reverse("claims:edit", args=[claim.pk]))
     return claim
 
 

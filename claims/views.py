@@ -175,7 +175,10 @@ def new(request, kind):
     if request.user.institute_id is None:
         raise Http404
     categories = categories_for(request.user, kind, timezone.localdate().year)
-    form = ClaimForm(request.POST or None, request.FILES or None, categories=categories)
+    # The window banner links here with ?year= (the year the window is for).
+    year = request.GET.get("year", "")
+    form = ClaimForm(request.POST or None, request.FILES or None, categories=categories,
+                     initial={"year": int(year)} if year.isdigit() and len(year) == 4 else None)
     if request.method == "POST" and form.is_valid():
         try:
             claim_create(actor=request.user, kind=kind, data=_data(form), files=form.files_to_store(),

@@ -18,6 +18,16 @@ class NotificationOut(Schema):
     url: str
     created_at: datetime
     read_at: datetime | None
+    params: dict
+
+    # The text in the caller's language, made from the kind and its parameters.
+    @staticmethod
+    def resolve_title(obj) -> str:
+        return obj.text_title
+
+    @staticmethod
+    def resolve_body(obj) -> str:
+        return obj.text_body
 
 
 class NotificationPageOut(Schema):

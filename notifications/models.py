@@ -8,6 +8,10 @@ class Notification(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                   related_name="notifications")
     kind = models.CharField(max_length=48)
+    # The text is made from the kind and these parameters in the reader's language
+    # (notifications.kinds); title and body keep the text as sent, for kinds without
+    # registered texts and for the mail.
+    params = models.JSONField(default=dict, blank=True)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=300, blank=True)
@@ -19,4 +23,16 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["recipient", "read_at"])]
 
     def __str__(self):
-        return self.title
+        return self.text_title
+
+    @property
+    def text_title(self) -> str:
+        from notifications.kinds import render
+
+        return render(self.kind, self.params, self.title, self.body)[0]
+
+    @property
+    def text_body(self) -> str:
+        from notifications.kinds import render
+
+        return render(self.kind, self.params, self.title, self.body)[1]

@@ -10,17 +10,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError, ErrorCode
+from notifications.kinds import registered, render
 from notifications.models import Notification
 
 log = logging.getLogger(__name__)
 
 
-def notify(*, recipients, kind: str, title: str, body: str = "", url: str = "") -> list[Notification]:
+def notify(*, recipients, kind: str, params: dict | None = None, title: str = "", body: str = "",
+           url: str = "") -> list[Notification]:
     """One inbox row per distinct recipient; emails go out only if the surrounding
-    transaction commits (a rolled-back approval mails nobody)."""
+    transaction commits (a rolled-back approval mails nobody). A kind registered in
+    notifications.kinds is stored with its `params` and read in the reader's language;
+    title and body (made from the kind when not given) keep the text as sent."""
+    params = {k: str(v) for k, v in (params or {}).items()}
+    if registered(kind) and params:
+        made_title, made_body = render(kind, params)
+        title, body = title or made_title, body or made_body
     people = {p.pk: p for p in recipients if p is not None and p.is_active}
     rows = Notification.objects.bulk_create([
-        Notification(recipient=p, kind=kind, title=str(title)[:200], body=str(body), url=url[:300])
+        Notification(recipient=p, kind=kind, params=params, title=str(title)[:200], body=str(body),
+                     url=url[:300])
         for p in people.values()])
     if settings.EMAIL_HOST:
         addresses = [p.email for p in people.values() if p.email]

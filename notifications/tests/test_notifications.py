@@ -55,7 +55,7 @@ def test_an_approval_mails_the_learner_after_commit(cast, smtp, learner, django_
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["zhangsan@niaot.example.org"] and "国际光学工程学会年会" in message.subject
-    assert f"/learning/external/{claim.kind}/" in message.body
+    assert f"/learning/external/claim/{claim.pk}/" in message.body
 
 
 def test_a_rolled_back_approval_mails_nobody(cast, smtp, learner, django_capture_on_commit_callbacks):

@@ -27,4 +27,9 @@ function xueshiPoll(element) {
 }
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("[data-poll]").forEach(xueshiPoll);
+  // On a phone the side menu is a scrolling tab bar: bring the current tab into view.
+  var tab = document.querySelector(".sidebar a.active");
+  if (tab && tab.parentElement.scrollWidth > tab.parentElement.clientWidth) {
+    tab.parentElement.scrollLeft = tab.offsetLeft - 16;
+  }
 });
