@@ -281,9 +281,17 @@ def policy_view(request, year):
         action = request.POST.get("action") if request.method == "POST" else None
         forms["policy"] = PolicyForm(request.POST if action == "policy" else None, initial=initial,
                                      prefix="policy")
-        forms["cls"] = CapClassForm(request.POST if action == "class" else None, prefix="cls")
+        # 编辑 on a row fills the form with that entry (its code names what is saved).
+        edit_class = next(({"code": c.code, "name": c.name, "cap_hours": None if c.cap_minutes is None
+                            else c.cap_minutes // 60} for c in policy.classes.all()
+                           if c.code == request.GET.get("edit_class")), None)
+        edit_category = next(({"code": c.code, "name": c.name, "cap_class": c.cap_class.code, "kind": c.kind}
+                              for c in policy.categories.select_related("cap_class")
+                              if c.code == request.GET.get("edit_category")), None)
+        forms["cls"] = CapClassForm(request.POST if action == "class" else None, prefix="cls",
+                                    initial=edit_class)
         forms["category"] = CategoryForm(request.POST if action == "category" else None,
-                                         classes=policy.classes.all(), prefix="cat")
+                                         classes=policy.classes.all(), prefix="cat", initial=edit_category)
         form = {"policy": forms["policy"], "class": forms["cls"], "category": forms["category"]}.get(action)
         if form is not None and form.is_valid():
             data = form.cleaned_data

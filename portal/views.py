@@ -1,8 +1,9 @@
 """The pages of the shell: home, 我的学习, the admin home (我的管理) and the audit trail
 (操作日志), which reads core's audit table through the admin guard of accounts."""
 
-import json
+from itertools import islice
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
@@ -15,6 +16,7 @@ from core.models import AuditEvent
 from core.queries import audit_search
 from core.xlsx import xlsx_export_response
 from ledger.queries import archive_for
+from portal.audit_labels import ACTIONS, GROUPS, Names, action_label, changes, object_type_label
 from portal.menus import admin_menu
 
 
@@ -38,7 +40,7 @@ def admin_home(request):
                   {"menu": admin_menu(request.admin_role)})
 
 
-AUDIT_PAGE_SIZE = 50
+AUDIT_PAGE_SIZE = 20
 # The export is written in constant memory (core.xlsx.xlsx_export_response); it still holds
 # at most this many events, the newest first (a file a person can open); the page and
 # the file's last row say so when more matched.
@@ -50,6 +52,11 @@ def audit_list(request):
     """操作日志: who did what, when, within the role's scope. `?export=xlsx` gives the
     same filtered list as an Excel file."""
     form = AuditFilterForm(request.GET or None)
+    # The action is picked by its name, never typed as a code.
+    form.fields["action"] = forms.ChoiceField(
+        label=form.fields["action"].label, required=False,
+        choices=[("", _("All"))] + [(code, str(label)) for code, label in GROUPS.items()]
+        + sorted(((code, str(label)) for code, label in ACTIONS.items()), key=lambda c: c[1]))
     events = AuditEvent.objects.none()
     if form.is_valid() or not request.GET:
         data = form.cleaned_data if request.GET else {}
@@ -61,6 +68,11 @@ def audit_list(request):
         if request.GET.get("export") == "xlsx":
             return _audit_export(events)
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    names = Names([(e.before, e.after) for e in page])
+    for e in page:
+        e.action_label = action_label(e.action)
+        e.changes = changes(e.before, e.after, names)
+        e.object_type_label = object_type_label(e.object_type) if e.object_type else ""
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("export", None)
@@ -69,28 +81,29 @@ def audit_list(request):
                                       "export_max": AUDIT_EXPORT_MAX_ROWS})
 
 
-def _json_text(value) -> str:
-    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
 def _audit_rows(events, limit: int):
     """Rows for the export, read in chunks as plain tuples (no model instances), then a
     closing note if more than `limit` events matched."""
     fields = ("at", "actor_label", "ip", "action", "object_type", "object_id", "object_repr",
               "org__name", "before", "after", "note")
-    for n, (at, who, ip, action, otype, oid, orepr, org, before, after, note) in enumerate(
-            events.values_list(*fields)[:limit + 1].iterator(chunk_size=2000)):
-        if n == limit:
-            yield (_("Only the newest %(n)d records are exported; narrow the filters to "
-                     "export older ones.") % {"n": limit},)
-            return
-        yield (timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S"), who, ip or "", action,
-               otype, oid, orepr, org or "", _json_text(before), _json_text(after), note)
+    rows = events.values_list(*fields)[:limit + 1].iterator(chunk_size=2000)
+    n = 0
+    while chunk := list(islice(rows, 2000)):
+        names = Names([(row[8], row[9]) for row in chunk])
+        for at, who, ip, action, otype, oid, orepr, org, before, after, note in chunk:
+            if n == limit:
+                yield (_("Only the newest %(n)d records are exported; narrow the filters to "
+                         "export older ones.") % {"n": limit},)
+                return
+            n += 1
+            yield (timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S"), who, ip or "",
+                   action_label(action), object_type_label(otype) if otype else "", oid, orepr,
+                   org or "", "\n".join(changes(before, after, names)), note)
 
 
 def _audit_export(events):
     headers = [_("Time"), _("Who"), _("Address"), _("Action"), _("Object type"),
-               _("Object ID"), _("Object"), _("Unit"), _("Before"), _("After"), _("Note")]
+               _("Object ID"), _("Object"), _("Unit"), _("Changes"), _("Note")]
     name = f"{_('Audit trail')}-{timezone.localdate():%Y%m%d}.xlsx"
     return xlsx_export_response(name, headers, _audit_rows(events, AUDIT_EXPORT_MAX_ROWS),
                          sheet_name=_("Audit trail"))

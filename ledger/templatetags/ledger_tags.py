@@ -36,3 +36,11 @@ def get_item(mapping, key):
 def class_name(rules, code):
     """{{ rules|class_name:code }}: the policy's name of a class of hours."""
     return rules.class_name(code) if rules is not None else code
+
+
+@register.filter
+def category_name(rules, code):
+    """{{ rules|category_name:code }}: the policy's name of a category or subject."""
+    if not code:
+        return ""
+    return rules.category_name(code) if rules is not None else code

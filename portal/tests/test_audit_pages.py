@@ -40,7 +40,8 @@ def test_spoofed_filters_stay_in_scope(events, client):
 def test_filters_and_bad_dates(events, client):
     enter_admin(client, events.institute_admin)
     html = client.get("/manage/audit/?action=login").content.decode()
-    assert "login.failed" in html and "person.updated" not in html
+    table = html.split('data-testid="audit-table"')[1]
+    assert "登录失败" in table and "编辑人员" not in table and "login.failed" not in table
     response = client.get("/manage/audit/?date_from=2026-05-01&date_to=2026-04-01")
     assert response.status_code == 200 and "结束日期早于开始日期" in response.content.decode()
     assert client.get("/manage/audit/?date_from=garbage").status_code == 200
@@ -88,11 +89,11 @@ def test_export_within_scope_for_institute_admin(events, client):
     rows, _ = _sheet(client.get("/manage/audit/?export=xlsx"))
     # "Action" is 动作 here: Django admin's catalog comes first in INSTALLED_APPS, as on the page.
     assert rows[0] == ["时间", "操作人", "地址", _ACTION, "对象类型", "对象编号", "对象", "机构",
-                       "修改前", "修改后", "备注"]
-    updated = next(r for r in rows if r[3] == "person.updated")
-    assert updated[1] == "天光所管理员 (niaot)" and updated[4] == "accounts.user"
+                       "变更内容", "备注"]
+    updated = next(r for r in rows if r[3] == "编辑人员")
+    assert updated[1] == "天光所管理员 (niaot)" and updated[4] == "人员"
     assert updated[6] == str(events.learner) and updated[7] == "光学部一组"
-    assert updated[8] == '{"hire_date": null}' and updated[9] == '{"hire_date": "2026-03-01"}'
+    assert updated[8] == "入职时间: — → 2026-03-01"
     assert any(r[3] == "login.failed" and r[1] == "niaot-zhangsan" for r in rows)
     text = _text(rows)
     assert "孙七" not in text and "secret-imr-note" not in text and "金属所管理员" not in text
@@ -104,7 +105,7 @@ def test_export_academy_admin_sees_all(events, client):
     enter_admin(client, events.academy_admin)
     text = _text(_sheet(client.get("/manage/audit/?export=xlsx"))[0])
     assert "secret-imr-note" in text and "孙七" in text
-    assert "张三 (niaot-zhangsan)" in text and "login.failed" in text
+    assert "张三 (niaot-zhangsan)" in text and "登录失败" in text
 
 
 def test_export_with_spoofed_filter_stays_in_scope(events, client):
@@ -116,13 +117,13 @@ def test_export_with_spoofed_filter_stays_in_scope(events, client):
     rows, _ = _sheet(client.get(f"/manage/audit/?{spoof}&export=xlsx"))
     text = _text(rows)
     assert "secret-imr-note" not in text and "孙七" not in text and "金属研究所" not in text
-    assert "person.updated" in text  # the caller's own scope, not an empty file
+    assert "编辑人员" in text  # the caller's own scope, not an empty file
 
 
 def test_export_follows_the_filters(events, client):
     enter_admin(client, events.institute_admin)
     rows, _ = _sheet(client.get("/manage/audit/?action=login.failed&export=xlsx"))
-    assert len(rows) > 1 and {r[3] for r in rows[1:]} == {"login.failed"}
+    assert len(rows) > 1 and {r[3] for r in rows[1:]} == {"登录失败"}
     # Invalid filters show the page with the error, not an empty file.
     response = client.get("/manage/audit/?date_from=2026-05-01&date_to=2026-04-01&export=xlsx")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
@@ -139,7 +140,7 @@ def test_export_formula_like_cells_stay_text(events, client):
     rows, sheet = _sheet(response)
     # XlsxWriter stores CR as the escape _x000D_, which Excel (and calamine) read back as
     # CR; openpyxl leaves the escape as is.
-    notes = {(r[10] or "").replace("_x000D_", "\r") for r in rows[1:]}
+    notes = {(r[9] or "").replace("_x000D_", "\r") for r in rows[1:]}
     assert set(payloads) <= notes
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
