@@ -103,7 +103,8 @@ class ReviewFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         year = timezone.localdate().year
         self.fields["year"].choices = [("", _("All"))] + [(y, y) for y in range(year, year - 6, -1)]
-        self.fields["department"].choices = [("", _("All"))] + [(d.pk, d.name) for d in departments]
+        self.fields["department"].choices = [("", _("All"))] + [(d.pk, getattr(d, "label", d.name))
+                                                                 for d in departments]
 
 
 class OnBehalfForm(ClaimForm):

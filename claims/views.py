@@ -73,7 +73,7 @@ from core.models import JobKind
 from core.xlsx import write_xlsx, xlsx_response
 from ledger.queries import policy_for
 from orgs.models import OrgKind
-from orgs.queries import departments_in_scope, units_in_scope
+from orgs.queries import departments_in_scope, institutes_in_scope, units_in_scope
 
 
 def _kind(kind: str) -> str:
@@ -255,7 +255,15 @@ def review(request):
         else:
             messages.success(request, (_("%(n)d approved.") if approve else _("%(n)d rejected.")) % {"n": count})
         return redirect(request.get_full_path())
-    departments = list(departments_in_scope(role).order_by("path"))
+    # Above one institute (academy, branch) the filter offers the institutes and their
+    # departments, each department named with its institute (人事教育处 exists in many).
+    institutes = list(institutes_in_scope(role).order_by("path"))
+    many = len(institutes) > 1
+    departments = list(units_in_scope(role).filter(
+        kind__in=[OrgKind.INSTITUTE, OrgKind.DEPARTMENT] if many else [OrgKind.DEPARTMENT])
+        .select_related("institute").order_by("path"))
+    for d in departments:
+        d.label = (d.name if d.kind == OrgKind.INSTITUTE else f"{d.institute.name} · {d.name}") if many else d.name
     form = ReviewFilterForm(request.GET or None, departments=departments,
                             initial={"status": ClaimStatus.SUBMITTED})
     claims = Claim.objects.none()
@@ -265,19 +273,29 @@ def review(request):
         claims = review_queue(role, kind=data.get("kind", ""), status=data.get("status", ""),
                               year=data.get("year"), department=dept, q=data.get("q", ""))
     if request.GET.get("export") == "xlsx":
-        return _export(claims)
+        return _export(claims.exclude(status=ClaimStatus.DRAFT))
     page = Paginator(claims, 20).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "claims/review.html", {
-        "form": form, "page": page, "query": query.urlencode(), "flags": duplicate_flags(role, page.object_list)})
+        "form": form, "page": page, "query": query.urlencode(), "flags": duplicate_flags(role, page.object_list),
+        "show_institute": many})
 
 
 def _export(claims):
-    rows = [(c.owner.real_name, c.owner.employee_no, c.get_kind_display(), c.year, c.name, c.category,
+    rules = {}
+
+    def category(c):  # the policy's name of the category, never its code
+        key = (c.owner.institute_id, c.year)
+        if key not in rules:
+            rules[key] = policy_for(c.owner.institute, c.year)
+        return rules[key].category_name(c.category) if c.category else ""
+
+    rows = [(c.owner.real_name, c.owner.employee_no, c.owner.institute.name if c.owner.institute_id else "",
+             c.get_kind_display(), c.year, c.name, category(c),
              c.start, c.end, c.minutes / 60, c.organiser, c.location, c.get_status_display(),
              c.reject_reason) for c in claims[:100_000]]
-    return xlsx_response("外部学习.xlsx", ["姓名", "员工编号", "类型", "年度", "培训名称", "培训类别", "开始时间",
+    return xlsx_response("外部学习.xlsx", ["姓名", "员工编号", "单位", "类型", "年度", "培训名称", "培训类别", "开始时间",
                                         "结束时间", "学时", "主办单位", "培训地点", "状态", "驳回原因"], rows)
 
 

@@ -12,7 +12,15 @@ def shell(request):
         # The header only asks whether the person has a role: in admin mode the middleware
         # has read it already; otherwise one query, and only when a template asks.
         admin_role = ctx["admin_role"]
+        # A role whose menu is still empty (the class admin before training projects
+        # exist) does not count: 我的管理 appears when there is something to manage.
         ctx["user_roles"] = (True if admin_role is not None else
-                             SimpleLazyObject(lambda: user.roles.exists()) if hasattr(user, "roles")
+                             SimpleLazyObject(lambda: _has_work(user)) if hasattr(user, "roles")
                              else False)
     return ctx
+
+
+def _has_work(user) -> bool:
+    from portal.menus import admin_menu
+
+    return any(admin_menu(role) for role in user.roles.all())

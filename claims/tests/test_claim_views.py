@@ -390,3 +390,26 @@ def test_on_behalf_offers_and_takes_the_kinds_categories(cast, client, kind, cat
     response = client.post("/manage/claims/new/", {**FORM, "person": "N001", "kind": kind, "category": other,
                                                    "name": "另一个"})
     assert response.status_code == 400 and Claim.objects.count() == 1
+
+
+def test_academy_queue_names_institutes_and_the_export_names_categories(cast, client):
+    import io
+
+    import openpyxl
+
+    from claims.tests.helpers import claim_data
+
+    claim_create(actor=cast.learner, kind="external_training", data=claim_data(name="已提交"), submit=True)
+    claim_create(actor=cast.learner, kind="external_training", data=claim_data(name="草稿不导出"))
+    enter_admin(client, cast.academy_admin)
+    html = client.get("/manage/claims/").content.decode()
+    assert f"<td>{cast.niaot.name}</td>" in html
+    # Departments are named with their institute; institutes can be picked too.
+    assert f"{cast.niaot.name} · {cast.dept_a.name}" in html and f'>{cast.imr.name}</option>' in html
+    narrowed = client.get(f"/manage/claims/?department={cast.imr.pk}&status=").content.decode()
+    assert "已提交" not in narrowed
+    response = client.get("/manage/claims/?status=&export=xlsx")
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+    names = [r[5] for r in rows[1:]]
+    assert names == ["已提交"] and rows[1][2] == cast.niaot.name
+    assert rows[1][6] and rows[1][6] != "external_training"

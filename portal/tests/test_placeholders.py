@@ -1,0 +1,26 @@
+"""Placeholders: the home page and menus show only what exists."""
+
+import pytest
+from django.test import Client
+
+from conftest import login
+from portal.menus import admin_menu
+
+pytestmark = pytest.mark.django_db
+
+
+def test_manage_link_only_for_a_role_with_something_to_manage(cast, client):
+    login(client, cast.class_admin)
+    html = client.get("/").content.decode()
+    # The class admin's menu is empty until training projects exist; then it shows.
+    assert ('data-testid="nav-manage"' in html) == bool(admin_menu(cast.class_admin.roles.get()))
+    admin = Client()
+    login(admin, cast.institute_admin)
+    assert 'data-testid="nav-manage"' in admin.get("/").content.decode()
+
+
+def test_home_offers_no_feature_that_is_not_there(cast, client):
+    login(client, cast.learner)
+    html = client.get("/").content.decode()
+    assert "will be listed here" not in html and "将在此列出" not in html
+    assert "#resources" not in html and "#projects" not in html
