@@ -73,7 +73,7 @@ from core.models import JobKind
 from core.xlsx import write_xlsx, xlsx_response
 from ledger.queries import policy_for
 from orgs.models import OrgKind
-from orgs.queries import departments_in_scope, institutes_in_scope, units_in_scope
+from orgs.queries import institutes_in_scope, units_in_scope
 
 
 def _kind(kind: str) -> str:
