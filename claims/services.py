@@ -388,7 +388,8 @@ def _submit(actor, claim):
     transition(claim, "submit", actor=actor)
     notify(recipients=reviewers_of(claim.owner), kind=notices.SUBMITTED,
            params={"name": claim.name, "person": claim.owner.real_name},
-           url=reverse("claims:review_detail", args=[claim.pk]))
+           url=reverse("claims:review_detail", args=[claim.pk]),
+           digest=(notices.SUBMITTED_MANY, reverse("claims:review")))
 
 
 def _batch_ids(claim_ids) -> list[int]:

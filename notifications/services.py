@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 def notify(*, recipients, kind: str, params: dict | None = None, title: str = "", body: str = "",
-           url: str = "") -> list[Notification]:
+           url: str = "", digest: tuple[str, str] | None = None) -> list[Notification]:
     """One inbox row per distinct recipient; emails go out only if the surrounding
     transaction commits (a rolled-back approval mails nobody). A kind registered in
     notifications.kinds is stored with its `params` and read in the reader's language;
@@ -27,6 +27,8 @@ def notify(*, recipients, kind: str, params: dict | None = None, title: str = ""
         made_title, made_body = render(kind, params)
         title, body = title or made_title, body or made_body
     people = {p.pk: p for p in recipients if p is not None and p.is_active}
+    if digest:
+        people = _fold_into_digest(people, kind, digest)
     rows = Notification.objects.bulk_create([
         Notification(recipient=p, kind=kind, params=params, title=str(title)[:200], body=str(body),
                      url=url[:300])
@@ -43,6 +45,23 @@ def notify(*, recipients, kind: str, params: dict | None = None, title: str = ""
 
         transaction.on_commit(send)
     return rows
+
+
+def _fold_into_digest(people: dict, kind: str, digest: tuple[str, str]) -> dict:
+    """`digest` = (kind, url): a recipient who has not yet read an earlier notice of `kind`
+    (or the digest) gets no new row; that notice becomes the digest, counting how many
+    there are, and moves to the top ("3 new claims to review" instead of three rows).
+    Returns the recipients who still need a row of their own."""
+    digest_kind, digest_url = digest
+    waiting = {n.recipient_id: n for n in Notification.objects.select_for_update().filter(
+        recipient_id__in=list(people), read_at__isnull=True, kind__in=[kind, digest_kind]).order_by("created_at")}
+    for row in waiting.values():
+        count = int(row.params.get("count", 1)) if row.kind == digest_kind else 1
+        title, body = render(digest_kind, {"count": str(count + 1)})
+        Notification.objects.filter(pk=row.pk).update(
+            kind=digest_kind, params={"count": str(count + 1)}, title=title[:200], body=body,
+            url=digest_url[:300], created_at=timezone.now())
+    return {pk: p for pk, p in people.items() if pk not in waiting}
 
 
 def notification_mark_read(*, user, notification: Notification) -> Notification:

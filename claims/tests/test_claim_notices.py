@@ -85,3 +85,24 @@ def test_window_banner_names_the_closing_date_and_links_to_the_form(cast, client
     assert f"/learning/external/external_training/new/?year={today.year - 1}" in html
     form = client.get(f"/learning/external/external_training/new/?year={today.year - 1}").content.decode()
     assert f'<option value="{today.year - 1}" selected>' in form
+
+
+def test_reviewers_get_one_notice_per_queue_change_not_one_per_claim(cast, client):
+    for i in range(3):
+        claim_create(actor=cast.learner, kind="external_training", data=claim_data(name=f"培训{i}"), submit=True)
+    rows = Notification.objects.filter(recipient=cast.institute_admin)
+    assert rows.count() == 1
+    row = rows.get()
+    assert row.kind == "claim.submitted_many" and row.params == {"count": "3"} and row.url == "/manage/claims/"
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert row.text_title == "3 new external learning records to review"
+    with translation.override("zh-hans"):
+        assert "3" in row.text_title and "待审核" in row.text_title
+    # Once read, the next claim starts a fresh notice about that claim.
+    row.read_at = row.created_at
+    row.save()
+    claim = claim_create(actor=cast.learner, kind="external_training", data=claim_data(name="第四个"), submit=True)
+    fresh = rows.get(read_at__isnull=True)
+    assert fresh.kind == "claim.submitted" and fresh.url == f"/manage/claims/{claim.pk}/"
