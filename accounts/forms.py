@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,6 +18,11 @@ class PasswordChangeForm(forms.Form):
                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     new_password2 = forms.CharField(label=_("New password again"), max_length=4096, strip=False,
                                     widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The rules before the first try, not only after a failure.
+        self.fields["new_password"].help_text = " ".join(password_validators_help_texts())
 
     def clean(self):
         data = super().clean()

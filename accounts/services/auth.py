@@ -126,7 +126,7 @@ def _validate_new_password(user: User, new_password: str, old_password: str | No
     try:
         password_validation.validate_password(new_password, user)
     except ValidationError as exc:
-        raise DomainError(ErrorCode.WEAK_PASSWORD, " ".join(exc.messages),
+        raise DomainError(ErrorCode.WEAK_PASSWORD, "\n".join(exc.messages),  # one rule a line
                           field="new_password") from None
 
 

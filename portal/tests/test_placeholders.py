@@ -24,3 +24,21 @@ def test_home_offers_no_feature_that_is_not_there(cast, client):
     html = client.get("/").content.decode()
     assert "will be listed here" not in html and "将在此列出" not in html
     assert "#resources" not in html and "#projects" not in html
+
+
+def test_password_page_shows_the_rules_first_and_one_error_a_line(cast, client):
+    login(client, cast.learner)
+    page = client.get("/me/password/").content.decode()
+    assert "8" in page and 'class="help"' in page  # the rules, before any try
+    response = client.post("/me/password/", {"old_password": cast.password, "new_password": "123456",
+                                             "new_password2": "123456"})
+    error = response.content.decode().split('data-field="new_password"')[1].split("</p>")[0]
+    assert error.count("<br>") >= 1
+
+
+def test_while_the_password_must_change_the_navigation_says_why(cast, client):
+    cast.learner.password_is_initial = True
+    cast.learner.save(update_fields=["password_is_initial"])
+    login(client, cast.learner)
+    html = client.get("/me/password/").content.decode()
+    assert 'data-testid="nav-locked"' in html and 'data-testid="nav-learning"' not in html
