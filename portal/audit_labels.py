@@ -67,6 +67,7 @@ ACTIONS = {
     "claim_window.opened": gettext_lazy("Supplementary window opened"),
     "claim_window.closed": gettext_lazy("Supplementary window closed"),
     "job.start": gettext_lazy("Import started"),
+    "access.out_of_scope": gettext_lazy("Refused: outside the scope"),
 }
 
 # Groups of actions the filter offers besides single actions (matched as a prefix).
@@ -169,6 +170,11 @@ OBJECT_TYPES = {
     "claims.claim": gettext_lazy("External learning"),
     "claims.supplementarywindow": gettext_lazy("Supplementary window"),
     "claims.claimsettings": gettext_lazy("External learning settings"),
+    # the kinds of core.access.out_of_scope rows
+    "person": gettext_lazy("Person"), "org": gettext_lazy("Unit"), "notification": gettext_lazy("Notification"),
+    "claim": gettext_lazy("External learning"), "attachment": gettext_lazy("Attachment"),
+    "window": gettext_lazy("Supplementary window"), "posting": gettext_lazy("Ledger entry"),
+    "entry": gettext_lazy("Ledger entry"),
 }
 
 

@@ -121,7 +121,7 @@ def test_export_keeps_formulas_as_text(cast, client):
     enter_admin(client, cast.institute_admin)
     response = client.get("/manage/claims/?status=&export=xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    cell = sheet.cell(row=2, column=5)
+    cell = sheet.cell(row=2, column=6)  # after 单位 and the year
     assert cell.value == '=HYPERLINK("x")' and cell.data_type == "s"
 
 

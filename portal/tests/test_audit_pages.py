@@ -94,7 +94,7 @@ def test_export_within_scope_for_institute_admin(events, client):
     assert updated[1] == "天光所管理员 (niaot)" and updated[4] == "人员"
     assert updated[6] == str(events.learner) and updated[7] == "光学部一组"
     assert updated[8] == "入职时间: — → 2026-03-01"
-    assert any(r[3] == "login.failed" and r[1] == "niaot-zhangsan" for r in rows)
+    assert any(r[3] == "登录失败" and r[1] == "niaot-zhangsan" for r in rows)
     text = _text(rows)
     assert "孙七" not in text and "secret-imr-note" not in text and "金属所管理员" not in text
     # Every row is about a unit of niaot's subtree.
