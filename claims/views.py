@@ -186,7 +186,8 @@ def new(request, kind):
         except DomainError as exc:
             _show(form, exc)
         else:
-            messages.success(request, _("Saved."))
+            messages.success(request, _("Submitted for review.") if request.POST.get("action") == "submit"
+                             else _("Saved."))
             return redirect("claims:mine", kind=kind)
     return render(request, "claims/form.html", {
         "form": form, "kind": kind, "kind_label": ClaimKind(kind).label, "claim": None,
@@ -221,7 +222,8 @@ def edit(request, pk):
         except DomainError as exc:
             _show(form, exc)
         else:
-            messages.success(request, _("Saved."))
+            messages.success(request, _("Submitted for review.") if request.POST.get("action") == "submit"
+                             else _("Saved."))
             return redirect("claims:mine", kind=claim.kind)
     return render(request, "claims/form.html", {
         "form": form, "kind": claim.kind, "kind_label": ClaimKind(claim.kind).label, "claim": claim,

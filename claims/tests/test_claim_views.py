@@ -413,3 +413,12 @@ def test_academy_queue_names_institutes_and_the_export_names_categories(cast, cl
     names = [r[5] for r in rows[1:]]
     assert names == ["已提交"] and rows[1][2] == cast.niaot.name
     assert rows[1][6] and rows[1][6] != "external_training"
+
+
+def test_submitting_says_submitted_and_saving_says_saved(cast, client):
+    login(client, cast.learner)
+    url = "/learning/external/external_training/new/"
+    sent = client.post(url, {**FORM, "certificate": pdf(), "action": "submit"}, follow=True).content.decode()
+    assert "已提交审核" in sent and "已保存" not in sent
+    kept = client.post(url, {**FORM, "name": "暂存的", "action": "save"}, follow=True).content.decode()
+    assert "已保存" in kept and "已提交审核" not in kept
