@@ -52,11 +52,17 @@ class ClaimForm(forms.Form):
     certificate = forms.FileField(label=_("Certificate"), required=False,
                                   help_text=_("PDF, JPEG, PNG or OFD"))
 
-    def __init__(self, *args, categories=(), **kwargs):
+    def __init__(self, *args, categories=(), subjects=(), **kwargs):
         super().__init__(*args, **kwargs)
         year = timezone.localdate().year
         self.fields["year"].choices = [(y, y) for y in range(year, year - 4, -1)]
         self.fields["category"].choices = [("", "—")] + [(c.code, c.name) for c in categories]
+        if subjects:
+            # Seed 003 (CAST): 培训分类 and 培训科目, two required choices from the policy.
+            self.fields["category"].label = _("Training classification")
+            self.fields["category"].required = bool(categories)
+            self.fields["subject"] = forms.ChoiceField(
+                label=_("Training subject"), choices=[("", "—")] + [(c.code, c.name) for c in subjects])
 
     def clean(self):
         data = super().clean()
@@ -116,10 +122,16 @@ class OnBehalfForm(ClaimForm):
 
     field_order = ["person", "kind"]
 
-    def __init__(self, *args, categories=(), **kwargs):
+    def __init__(self, *args, categories=(), subjects=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "—")] + [(label, list(group)) for label, group in categories
                                                          if group]
+        if any(group for _label, group in subjects):
+            # Rules with 培训科目 (CAST): a choice per kind; the service asks for one.
+            self.fields["category"].label = _("Training classification")
+            self.fields["subject"] = forms.ChoiceField(
+                label=_("Training subject"), required=False,
+                choices=[("", "—")] + [(label, list(group)) for label, group in subjects if group])
 
 
 class WindowForm(forms.Form):

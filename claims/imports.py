@@ -11,7 +11,13 @@ from django.utils.translation import gettext as _
 from accounts.queries import people_in_scope
 from accounts.staff_import import job_role
 from claims.models import Claim, ClaimKind
-from claims.services import _clean, categories_for, claim_create_on_behalf, import_key_for
+from claims.services import (
+    _clean,
+    categories_for,
+    claim_create_on_behalf,
+    import_key_for,
+    subjects_for,
+)
 from core.errors import DomainError
 from core.jobs import JobOutcome, job_runner
 from core.minutes import parse_int
@@ -19,14 +25,15 @@ from core.models import JobKind
 from core.xlsx import parse_date, read_sheet
 
 COLUMNS = ["员工编号", "登录名", "姓名", "类型", "年度", "培训名称", "培训类别", "开始时间", "结束时间",
-           "学时", "主办单位", "培训地点"]
+           "学时", "主办单位", "培训地点", "培训科目"]
 REQUIRED = ["姓名", "类型", "年度", "培训名称", "开始时间", "结束时间", "学时"]
 KINDS = {"外部培训": ClaimKind.EXTERNAL_TRAINING, "在职自学": ClaimKind.SELF_STUDY,
          "网络学时": ClaimKind.ONLINE}
 _FIELD_COLUMN = {"kind": "类型", "year": "年度", "name": "培训名称", "category": "培训类别", "start": "开始时间",
-                 "end": "结束时间", "hours": "学时", "organiser": "主办单位", "location": "培训地点"}
+                 "end": "结束时间", "hours": "学时", "organiser": "主办单位", "location": "培训地点",
+                 "subject": "培训科目"}
 EXAMPLE = ["N0001", "", "陈晓明", "外部培训", 2026, "国际光学工程学会年会", "外部培训", "2026-03-10",
-           "2026-03-12", 16, "SPIE", "北京"]
+           "2026-03-12", 16, "SPIE", "北京", ""]
 
 
 @dataclass
@@ -144,7 +151,19 @@ def claims_import(*, actor, role, upload, progress=None) -> ImportResult:
                 result.errors.append((row, "培训类别", _("Unknown category for this kind.")))
                 continue
             category = match[0]
-        data = {"year": year, "name": values.get("培训名称"), "category": category,
+        # 培训科目 (CAST rules): a subject of the policy, by its name.
+        subject_name = str(values.get("培训科目") or "").strip()
+        subject = ""
+        if subject_name:
+            memo_key = ("subjects", person.institute_id, kind, year)
+            if memo_key not in categories:
+                categories[memo_key] = subjects_for(person, kind, year)
+            match = [c.code for c in categories[memo_key] if c.name == subject_name]
+            if not match:
+                result.errors.append((row, "培训科目", _("Unknown subject for this kind.")))
+                continue
+            subject = match[0]
+        data = {"year": year, "name": values.get("培训名称"), "category": category, "subject": subject,
                 "start": start, "end": end, "hours": _trimmed(values.get("学时")),
                 "organiser": values.get("主办单位"), "location": values.get("培训地点")}
         try:

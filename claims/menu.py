@@ -1,7 +1,9 @@
 from django.utils.translation import gettext_lazy as _
 
 LEARNING_MENU = [
-    {"label": _("My external learning"), "url": "claims:mine_default", "order": 40},
+    # "terms": the label under another rule set's names (seed 003: 我的学时补录).
+    {"label": _("My external learning"), "url": "claims:mine_default", "order": 40,
+     "terms": {"cast": _("My hours supplement")}},
 ]
 
 ADMIN_MENU = [

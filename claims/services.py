@@ -54,6 +54,7 @@ from core.audit import audit_record
 from core.errors import DomainError, ErrorCode
 from core.minutes import MAX_MINUTES, hours_to_minutes, parse_decimal, parse_int
 from core.workflow import transition
+from ledger.models import CategoryKind
 from ledger.queries import policy_for
 from ledger.services import ledger_credit, ledger_reverse_source
 from notifications.services import notify
@@ -102,19 +103,48 @@ def categories_for(owner: User, kind: str, year: int):
     return categories_in(policy_for(owner.institute, year), kind)
 
 
-def categories_in(rules, kind: str):
-    """categories_for, from a year's rules already at hand."""
+def _of_kind(rules, kind: str):
     if kind == ClaimKind.EXTERNAL_TRAINING:
         return [c for c in rules.categories if c.cap_class not in ("online", "self_study")]
     return [c for c in rules.categories if c.cap_class == KIND_CLASS[ClaimKind(kind)]]
 
 
+def categories_in(rules, kind: str):
+    """categories_for, from a year's rules already at hand: the 培训分类 (training
+    categories) a claim of this kind may take, never the 培训科目 (subjects)."""
+    return [c for c in _of_kind(rules, kind) if c.kind != CategoryKind.SUBJECT]
+
+
+def subjects_in(rules, kind: str):
+    """The 培训科目 a claim of this kind must name where the rules have subjects (CAST,
+    seed 003): a choice from the policy, and the line of the archive its hours count on."""
+    return [c for c in _of_kind(rules, kind) if c.kind == CategoryKind.SUBJECT]
+
+
+def subjects_for(owner: User, kind: str, year: int):
+    return subjects_in(policy_for(owner.institute, year), kind)
+
+
 def cap_class_of(claim: Claim, rules=None) -> str:
+    """The class the claim's hours count in: its subject's (CAST), else its category's,
+    else its kind's."""
     rules = rules or policy_for(claim.owner.institute, claim.year)
+    for subject in subjects_in(rules, claim.kind):
+        if subject.code == claim.subject:
+            return subject.cap_class
     for category in categories_in(rules, claim.kind):
         if category.code == claim.category:
             return category.cap_class
     return KIND_CLASS[ClaimKind(claim.kind)]
+
+
+def ledger_category_of(claim: Claim, rules=None) -> str:
+    """What the ledger files the hours under: the subject where the rules have subjects
+    (the CAST archive sums hours per subject), else the training category."""
+    rules = rules or policy_for(claim.owner.institute, claim.year)
+    if any(s.code == claim.subject for s in subjects_in(rules, claim.kind)):
+        return claim.subject
+    return claim.category
 
 
 def open_window(owner: User, year: int, today: date | None = None) -> SupplementaryWindow | None:
@@ -196,6 +226,13 @@ def _clean(owner: User, kind: str, data: dict) -> dict:
     if not category and allowed and kind == ClaimKind.EXTERNAL_TRAINING:
         raise DomainError(ErrorCode.INVALID, _("Choose one of the categories."), field="category")
     out["category"] = category
+    subjects = {c.code for c in subjects_in(rules, kind)}
+    if subjects:
+        # Seed 003: 培训分类 and 培训科目 are both required choices from the policy.
+        if not category and allowed:
+            raise DomainError(ErrorCode.INVALID, _("Choose one of the categories."), field="category")
+        if out["subject"] not in subjects:
+            raise DomainError(ErrorCode.INVALID, _("Choose one of the subjects."), field="subject")
     out["cost"] = parse_decimal(data.get("cost"), field="cost", max_whole_digits=8, places=2)
     return out
 
@@ -452,7 +489,7 @@ def _approve(actor, claim: Claim) -> Claim:
     rules = policy_for(claim.owner.institute, claim.year)
     start, end = _credit_period(claim, rules)
     ledger_credit(person=claim.owner, cap_class=cap_class_of(claim, rules), minutes=claim.minutes,
-                  start=start, end=end, category=claim.category, source_kind="claim",
+                  start=start, end=end, category=ledger_category_of(claim, rules), source_kind="claim",
                   source_id=claim.pk, source_label=claim.name, actor=actor,
                   details={"place": claim.location, "organiser": claim.organiser,
                            "start": claim.start.isoformat(), "end": claim.end.isoformat()})

@@ -62,6 +62,7 @@ from claims.services import (
     claims_submit,
     claims_withdraw,
     kinds_for,
+    subjects_in,
     window_close,
     window_open,
 )
@@ -94,6 +95,29 @@ def _required(user, kind) -> list[str]:
 # The kinds' own labels (网络学时 for online: "Online hours" means 线上学时 in the ledger).
 TAB_LABELS = {ClaimKind.EXTERNAL_TRAINING: gettext_lazy("My external training"),
               ClaimKind.SELF_STUDY: ClaimKind.SELF_STUDY.label, ClaimKind.ONLINE: ClaimKind.ONLINE.label}
+# Seed 003's names under the CAST rules: 我的学时补录 with the tabs 外部现场培训 and 外部网络培训.
+CAST_TAB_LABELS = {ClaimKind.EXTERNAL_TRAINING: gettext_lazy("External on-site training"),
+                   ClaimKind.SELF_STUDY: ClaimKind.SELF_STUDY.label,
+                   ClaimKind.ONLINE: gettext_lazy("External online training")}
+
+
+def _terms(user) -> str:
+    return policy_for(user.institute, timezone.localdate().year).terms if user.institute_id else "cas"
+
+
+def _kind_label(user, kind) -> str:
+    return (CAST_TAB_LABELS if _terms(user) == "cast" else TAB_LABELS)[ClaimKind(kind)]
+
+
+def _section_label(user) -> str:
+    """我的外部学习, or 我的学时补录 under the CAST rules."""
+    return _("My hours supplement") if _terms(user) == "cast" else _("My external learning")
+
+
+def _claim_form(user, kind, year, *args, **kwargs) -> ClaimForm:
+    rules = policy_for(user.institute, year)
+    return ClaimForm(*args, categories=categories_in(rules, kind), subjects=subjects_in(rules, kind),
+                     **kwargs)
 
 
 def _data(form) -> dict:
@@ -152,12 +176,13 @@ def mine(request, kind):
     page = Paginator(claims, size).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    names = {c.code: c.name for c in categories}
+    names = {c.code: c.name for c in categories + subjects_in(policy_for(user.institute, year), kind)}
     # Only the kinds this year's policy has a class of hours for get a tab (the CAST rules
     # have no self-study); old claims of a dropped kind stay reachable by their address.
     available = kinds_for(user, year)
     return render(request, "claims/mine.html", {
-        "kind": kind, "kinds": [(k, TAB_LABELS[k]) for k in available], "can_add": kind in available,
+        "kind": kind, "kinds": [(k, _kind_label(user, k)) for k in available], "can_add": kind in available,
+        "section_label": _section_label(user),
         "form": form, "page": page, "query": query.urlencode(),
         "category_names": names, "learning_tab": "claims:mine_default"})
 
@@ -174,11 +199,11 @@ def new(request, kind):
     kind = _kind(kind)
     if request.user.institute_id is None:
         raise Http404
-    categories = categories_for(request.user, kind, timezone.localdate().year)
     # The window banner links here with ?year= (the year the window is for).
     year = request.GET.get("year", "")
-    form = ClaimForm(request.POST or None, request.FILES or None, categories=categories,
-                     initial={"year": int(year)} if year.isdigit() and len(year) == 4 else None)
+    form = _claim_form(request.user, kind, timezone.localdate().year, request.POST or None,
+                       request.FILES or None,
+                       initial={"year": int(year)} if year.isdigit() and len(year) == 4 else None)
     if request.method == "POST" and form.is_valid():
         try:
             claim_create(actor=request.user, kind=kind, data=_data(form), files=form.files_to_store(),
@@ -190,7 +215,8 @@ def new(request, kind):
                              else _("Saved."))
             return redirect("claims:mine", kind=kind)
     return render(request, "claims/form.html", {
-        "form": form, "kind": kind, "kind_label": ClaimKind(kind).label, "claim": None,
+        "form": form, "kind": kind, "kind_label": _kind_label(request.user, kind), "claim": None,
+        "section_label": _section_label(request.user),
         "required": _required(request.user, kind), "learning_tab": "claims:mine_default"},
         status=400 if form.errors else 200)
 
@@ -199,7 +225,6 @@ def new(request, kind):
 @require_http_methods(["GET", "POST"])
 def edit(request, pk):
     claim = get_own_claim(request.user, pk)
-    categories = categories_for(request.user, claim.kind, claim.year)
     initial = {k: getattr(claim, k) for k in ("year", "name", "category", "subject", "start", "end",
                                              "organiser", "contact", "contact_phone", "location",
                                              "cost", "purpose", "content")}
@@ -212,7 +237,8 @@ def edit(request, pk):
         else:
             messages.success(request, _("Withdrawn from review; submit again when ready."))
         return redirect("claims:edit", pk=claim.pk)
-    form = ClaimForm(request.POST or None, request.FILES or None, initial=initial, categories=categories)
+    form = _claim_form(request.user, claim.kind, claim.year, request.POST or None, request.FILES or None,
+                       initial=initial)
     if request.method == "POST" and claim.editable and form.is_valid():
         try:
             claim_update(actor=request.user, claim_id=claim.pk, data=_data(form),
@@ -226,7 +252,8 @@ def edit(request, pk):
                              else _("Saved."))
             return redirect("claims:mine", kind=claim.kind)
     return render(request, "claims/form.html", {
-        "form": form, "kind": claim.kind, "kind_label": ClaimKind(claim.kind).label, "claim": claim,
+        "form": form, "kind": claim.kind, "kind_label": _kind_label(request.user, claim.kind), "claim": claim,
+        "section_label": _section_label(request.user),
         "required": _required(request.user, claim.kind), "learning_tab": "claims:mine_default"},
         status=400 if form.errors else 200)
 
@@ -336,14 +363,17 @@ def on_behalf(request):
     year = timezone.localdate().year
     # Every kind's categories, grouped by kind, from the rules of the admin's organisation;
     # the chosen person's own rules decide on submission (claims.services._clean).
+    unit = role.org.institute or role.org
     form = OnBehalfForm(request.POST or None, request.FILES or None,
-                        categories=_categories_by_kind(role.org.institute or role.org, year))
+                        categories=_categories_by_kind(unit, year),
+                        subjects=_categories_by_kind(unit, year, subjects=True))
     if request.method == "POST":
         person, candidates = find_person_for(role, request.POST.get("person", ""))
         kind = request.POST.get("kind")
         if person is not None and kind in ClaimKind.values:
             form = OnBehalfForm(request.POST, request.FILES,
-                                categories=_categories_by_kind(person.institute, year))
+                                categories=_categories_by_kind(person.institute, year),
+                                subjects=_categories_by_kind(person.institute, year, subjects=True))
         if form.is_valid():
             if candidates:
                 form.add_error("person", _("Several people have this employee number; give the login "
@@ -369,12 +399,14 @@ def _candidate(person) -> str:
     return f"{person.real_name} ({unit}; {person.login_name})"
 
 
-def _categories_by_kind(org, year: int) -> list:
-    """[(kind label, [(code, name)])]: every kind's category choices, as optgroups."""
+def _categories_by_kind(org, year: int, *, subjects: bool = False) -> list:
+    """[(kind label, [(code, name)])]: every kind's category (or subject) choices, as
+    optgroups."""
     if org is None:
         return []
     rules = policy_for(org, year)
-    return [(ClaimKind(kind).label, [(c.code, c.name) for c in categories_in(rules, kind)])
+    of = subjects_in if subjects else categories_in
+    return [(ClaimKind(kind).label, [(c.code, c.name) for c in of(rules, kind)])
             for kind in ClaimKind.values]
 
 

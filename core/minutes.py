@@ -9,7 +9,9 @@ notation, signs, whitespace, non-ASCII digits, NaN, Infinity and booleans are re
 
 import math
 import re
-from decimal import Decimal
+from contextlib import contextmanager
+from contextvars import ContextVar
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
@@ -27,8 +29,47 @@ _INT = re.compile(r"(-?)(\d{1,18})", re.ASCII)
 _TEXT_LIMIT = 32  # longer text is refused before the pattern even looks at it
 
 
-def format_minutes(minutes: int) -> str:
-    """16h10m → "16小时10分" (or "16h 10m" in English); whole hours drop the minutes."""
+# How hours read in this request: "hm" (16小时10分, the CAS rules) or "decimal" (2.5学时,
+# the CAST rules). The ledger's middleware sets a resolver for each request from the rules
+# of the viewer's organisation; it runs on the first hours shown, once. Outside a request
+# (commands, exports built in jobs, tests) hours read as "hm" unless `hours_display` says.
+_display: ContextVar = ContextVar("hours_display", default=None)
+
+
+@contextmanager
+def hours_display(style_or_resolver):
+    """Show hours in `style_or_resolver` ("hm", "decimal", or a callable returning one,
+    asked at most once) inside the block."""
+    token = _display.set([style_or_resolver])
+    try:
+        yield
+    finally:
+        _display.reset(token)
+
+
+def display_style() -> str:
+    box = _display.get()
+    if box is None:
+        return "hm"
+    if callable(box[0]):
+        box[0] = box[0]() or "hm"
+    return box[0] if box[0] in ("hm", "decimal") else "hm"
+
+
+def format_decimal_hours(minutes: int) -> str:
+    """150 → "2.5学时" (English "2.5 h"): one decimal place, two where one would round
+    (10 minutes → 0.17学时), as seed 003 shows them (8.0学时, 0.0学时)."""
+    value = Decimal(int(minutes)) / 60
+    places = Decimal("0.1") if int(minutes) % 6 == 0 else Decimal("0.01")
+    return _("%(h)s study hours") % {"h": value.quantize(places, rounding=ROUND_HALF_UP)}
+
+
+def format_minutes(minutes: int, style: str | None = None) -> str:
+    """16h10m → "16小时10分" (or "16h 10m" in English); whole hours drop the minutes. Under
+    rules that show decimal 学时 (CAST) → "16.17学时". The one formatter of hours: the `hm`
+    template filter and every message use it."""
+    if (style or display_style()) == "decimal":
+        return format_decimal_hours(minutes)
     sign = "-" if minutes < 0 else ""
     hours, mins = divmod(abs(int(minutes)), 60)
     if mins == 0:

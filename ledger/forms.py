@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.validators import SingleLineField, StrictIntegerField
-from ledger.models import BackboneBasis
+from ledger.models import BackboneBasis, HoursDisplay
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -103,6 +103,7 @@ class PolicyForm(forms.Form):
         label=_("Learners choose the year a claim counts in"), required=False,
         help_text=_("As in the CAST rules: a claim's hours count in the year the learner picks, "
                     "not in the months the claim spans."))
+    hours_display = forms.ChoiceField(label=_("Hours shown as"), choices=HoursDisplay.choices)
 
 
 class CapClassForm(forms.Form):

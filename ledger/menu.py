@@ -1,7 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 
 LEARNING_MENU = [
-    {"label": _("My archive"), "url": "ledger:archive", "order": 60},
+    {"label": _("My archive"), "url": "ledger:archive", "order": 60,
+     "terms": {"cast": _("My learning archive")}},
 ]
 
 ADMIN_MENU = [

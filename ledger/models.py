@@ -17,6 +17,19 @@ class BackboneBasis(models.TextChoices):
     EFFECTIVE = "effective", _("Effective hours")  # 有效学时
 
 
+class HoursDisplay(models.TextChoices):
+    HOURS_MINUTES = "hm", _("Hours and minutes (16小时10分)")  # CAS (seeds 000-002)
+    DECIMAL = "decimal", _("Decimal study hours (2.5学时)")  # CAST (seed 003)
+
+
+class Terms(models.TextChoices):
+    """Whose words the learner's pages use: the menus and tabs of the CAS network or of
+    the CAST party school (我的学时补录, 外部现场培训, 外部网络培训, 我的学习档案)."""
+
+    CAS = "cas", _("CAS continuing-education network")
+    CAST = "cast", _("CAST online party school")
+
+
 class Policy(models.Model):
     """The rules of one top organisation (academy) for one calendar year."""
 
@@ -35,6 +48,9 @@ class Policy(models.Model):
     # the CAS rules a claim's hours fall in the months it spans.
     claim_year_chosen = models.BooleanField(_("learners choose the year of a claim"),
                                             default=False)
+    hours_display = models.CharField(_("hours shown as"), max_length=8, choices=HoursDisplay.choices,
+                                     default=HoursDisplay.HOURS_MINUTES)
+    terms = models.CharField(_("page terms"), max_length=8, choices=Terms.choices, default=Terms.CAS)
     # Set when the year's backbone report is locked; the policy is then final.
     locked_at = models.DateTimeField(null=True, blank=True)
     locked_reason = models.CharField(max_length=200, blank=True)

@@ -62,6 +62,10 @@ class YearRules:
     # The learner chooses the year a claim's hours count in (CAST); otherwise a claim's
     # hours are spread over the months it spans.
     claim_year_chosen: bool = False
+    # How hours read on pages ("hm": 16小时10分; "decimal": 2.5学时) and whose menu names
+    # the learner's pages use ("cas" or "cast").
+    hours_display: str = "hm"
+    terms: str = "cas"
     locked: bool = False
     # The year's own Policy row; None when the rules were taken from another year.
     policy: Policy | None = None
@@ -86,6 +90,11 @@ class YearRules:
     def category_name(self, code: str) -> str:
         return next((c.name for c in self.categories if c.code == code), code)
 
+    def subjects(self, cap_class: str | None = None) -> list[CategoryRule]:
+        """The 培训科目 (subjects) of the rules, of one class when given, in policy order."""
+        return [c for c in self.categories if c.kind == "subject"
+                and (cap_class is None or c.cap_class == cap_class)]
+
     def category(self, code: str) -> CategoryRule | None:
         return next((c for c in self.categories if c.code == code), None)
 
@@ -107,6 +116,7 @@ def _rules(policy: Policy, year: int, classes, categories) -> YearRules:
         backbone_basis=policy.backbone_basis,
         chapter_threshold_percent=policy.chapter_threshold_percent,
         heartbeat_seconds=policy.heartbeat_seconds, claim_year_chosen=policy.claim_year_chosen,
+        hours_display=policy.hours_display, terms=policy.terms,
         locked=policy.year == year and policy.locked_at is not None,
         policy=policy if policy.year == year else None, source_year=policy.year)
 
@@ -121,7 +131,8 @@ def _default(year: int) -> YearRules:
         backbone_single_min=CAS["backbone_single_min_minutes"],
         backbone_ratio_permille=CAS["backbone_ratio_permille"], backbone_basis=CAS["backbone_basis"],
         chapter_threshold_percent=CAS["chapter_threshold_percent"],
-        heartbeat_seconds=CAS["heartbeat_seconds"], claim_year_chosen=CAS["claim_year_chosen"])
+        heartbeat_seconds=CAS["heartbeat_seconds"], claim_year_chosen=CAS["claim_year_chosen"],
+        hours_display=CAS["hours_display"], terms=CAS["terms"])
 
 
 def _chain(org) -> list[int]:

@@ -13,6 +13,8 @@ CAS = {
     "chapter_threshold_percent": 60,
     "heartbeat_seconds": 30,
     "claim_year_chosen": False,
+    "hours_display": "hm",  # 16小时10分
+    "terms": "cas",
     "classes": [
         # code, name, cap
         ("online", "网络学时", 50 * H),
@@ -46,6 +48,9 @@ CAST = {
     "heartbeat_seconds": 30,
     # Seed 003: the learner chooses the 年份 a claim's hours count in.
     "claim_year_chosen": True,
+    # Seed 003 shows hours as decimal 学时 (2.5学时, 8.0学时) and uses its own menu names.
+    "hours_display": "decimal",
+    "terms": "cast",
     "classes": [
         ("online", "线上培训", 50 * H),
         ("offline", "线下培训", None),
@@ -60,6 +65,15 @@ CAST = {
         ("cloud", "\u201c科协党建云\u201d平台在线学习", "online", "subject"),
         ("cadre_college", "\u201c中国干部网络学院\u201d等其他专业学习平台上开展的培训课程", "online", "subject"),
         ("other_online", "组织人事部认可的其他网络培训", "online", "subject"),
+        # 培训分类: seed 003's claim form asks for one (a required choice) beside the
+        # 培训科目 but does not list them; these are starting points an organisation
+        # renames or extends on its 学时规则 page (业务培训 is the one the seed shows).
+        ("cast_business", "业务培训", "offline", "training_category"),
+        ("cast_party", "党性教育培训", "offline", "training_category"),
+        ("cast_onsite_other", "其他现场培训", "offline", "training_category"),
+        ("cast_online_class", "网络专题培训班", "online", "training_category"),
+        ("cast_online_course", "网络课程", "online", "training_category"),
+        ("cast_online_other", "其他网络培训", "online", "training_category"),
     ],
 }
 

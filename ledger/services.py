@@ -26,6 +26,7 @@ from ledger.models import (
     CapClass,
     Category,
     CategoryKind,
+    HoursDisplay,
     LedgerEntry,
     LedgerTotal,
     LedgerYearTotal,
@@ -120,7 +121,8 @@ def policy_seed_cast(org, year: int, *, actor=None) -> Policy:
 def _copy_policy(actor, source: Policy, year: int) -> Policy:
     fields = {f: getattr(source, f) for f in (
         "annual_target_minutes", "backbone_single_min_minutes", "backbone_ratio_permille",
-        "backbone_basis", "chapter_threshold_percent", "heartbeat_seconds", "claim_year_chosen")}
+        "backbone_basis", "chapter_threshold_percent", "heartbeat_seconds", "claim_year_chosen",
+        "hours_display", "terms")}
     policy = Policy.objects.create(org=source.org, year=year, **fields)
     classes = {}
     for cls in source.classes.all():
@@ -163,6 +165,9 @@ def policy_update(*, actor, role, policy: Policy, **fields) -> Policy:
         if name == "backbone_basis":
             if value not in BackboneBasis.values:
                 raise DomainError(ErrorCode.INVALID, _("Choose effective or total hours."), field=name)
+        elif name == "hours_display":
+            if value not in HoursDisplay.values:
+                raise DomainError(ErrorCode.INVALID, _("Choose how hours are shown."), field=name)
         elif name == "claim_year_chosen":
             if not isinstance(value, bool):
                 raise DomainError(ErrorCode.INVALID, _("Choose yes or no."), field=name)

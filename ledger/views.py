@@ -69,6 +69,31 @@ def _chart_data(archive):
     }
 
 
+def _cast_blocks(archive, rules):
+    """Seed 003's archive (CAST rules): per class (线上培训, 线下培训) its hours, every
+    subject of the class with its hours (zeros included), and the sources of the class
+    for the tables 线上培训情况 / 线下培训情况."""
+    blocks = []
+    figures = {c.code: c for c in archive.classes}
+    for cls in rules.classes:
+        figure = figures.get(cls.code)
+        subjects = [(subject, sum(s.by_class.get(cls.code, 0) for s in archive.sources
+                                  if s.category == subject.code))
+                    for subject in rules.subjects(cls.code)]
+        rows = [s for s in archive.sources if cls.code in s.by_class]
+        blocks.append({"cls": cls, "minutes": figure.minutes if figure else 0,
+                       "effective": figure.effective if figure else 0,
+                       "capped": bool(figure and figure.capped), "subjects": subjects, "rows": rows})
+    # Seed 003 lists 线上培训 before 线下培训 in the overview and 线下 before 线上 in the tables.
+    return blocks
+
+
+def _cast_chart(blocks):
+    return [{"code": b["cls"].code, "name": b["cls"].name, "total": round(b["minutes"] / 60, 2),
+             "data": [{"name": subject.name, "value": round(m / 60, 2)} for subject, m in b["subjects"]]}
+            for b in blocks]
+
+
 # Tables of the archive show this many rows; "show all" (?all=1, a plain link) the rest.
 # The print view always shows every row.
 FOLD_ROWS = 50
@@ -88,6 +113,7 @@ def _archive_context(request, person, *, admin=False, show_all=None):
                    else reverse("ledger:archive_entries"))
     ctx["entries_url"] = entries_url
     if rng is None:
+        ctx["cast"] = policy_for(person.institute, timezone.localdate().year).terms == "cast"
         return ctx
     if show_all is None:
         show_all = request.GET.get("all") == "1"
@@ -137,6 +163,11 @@ def _archive_context(request, person, *, admin=False, show_all=None):
         "course_minutes": archive.minutes(SourceKind.COURSE),
         "show_all_url": f"?{range_query}&all=1",
     })
+    if rules.terms == "cast":
+        # Seed 003's layout (ledger/_archive_body_cast.html); the CAS layout stays as it is.
+        blocks = _cast_blocks(archive, rules)
+        ctx.update({"cast": True, "blocks": blocks, "table_blocks": list(reversed(blocks))})
+        ctx["chart"]["subjects"] = _cast_chart(blocks)
     return ctx
 
 
@@ -277,7 +308,8 @@ def policy_view(request, year):
                    "backbone_basis": policy.backbone_basis,
                    "chapter_threshold_percent": policy.chapter_threshold_percent,
                    "heartbeat_seconds": policy.heartbeat_seconds,
-                   "claim_year_chosen": policy.claim_year_chosen}
+                   "claim_year_chosen": policy.claim_year_chosen,
+                   "hours_display": policy.hours_display}
         action = request.POST.get("action") if request.method == "POST" else None
         forms["policy"] = PolicyForm(request.POST if action == "policy" else None, initial=initial,
                                      prefix="policy")
@@ -305,7 +337,8 @@ def policy_view(request, year):
                               "backbone_basis": data["backbone_basis"],
                               "chapter_threshold_percent": data["chapter_threshold_percent"],
                               "heartbeat_seconds": data["heartbeat_seconds"],
-                              "claim_year_chosen": data["claim_year_chosen"]}
+                              "claim_year_chosen": data["claim_year_chosen"],
+                              "hours_display": data["hours_display"]}
                     fields = {_POLICY_FIELD.get(name, name) for name in form.changed_data}
                     policy_update(actor=request.user, role=role, policy=policy,
                                   **{k: v for k, v in values.items() if k in fields})

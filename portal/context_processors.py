@@ -8,7 +8,19 @@ def shell(request):
     if user is not None and user.is_authenticated:
         from portal.menus import learning_menu
 
-        ctx["learning_menu"] = sorted(learning_menu(), key=lambda item: item.get("order", 50))
+        def menu():
+            # Labelled in the names of the person's rule set (CAST: 我的学时补录, 我的学习档案);
+            # built only when a template shows the menu.
+            terms = "cas"
+            if getattr(user, "institute_id", None):
+                from django.utils import timezone
+
+                from ledger.queries import policy_for
+
+                terms = policy_for(user.institute, timezone.localdate().year).terms
+            return sorted(learning_menu(terms), key=lambda item: item.get("order", 50))
+
+        ctx["learning_menu"] = SimpleLazyObject(menu)
         # The header only asks whether the person has a role: in admin mode the middleware
         # has read it already; otherwise one query, and only when a template asks.
         admin_role = ctx["admin_role"]

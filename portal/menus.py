@@ -2,7 +2,7 @@
 LEARNING_MENU lists, so a new app adds its pages without editing the portal.
 
 An item: {"section": gettext_lazy(...), "label": gettext_lazy(...), "url": "app:name",
-"permission": "claims.review"} — the action of core.permissions the linked page asks
+"permission": "claims.review", "terms": {"cast": gettext_lazy(...)}} — the action of core.permissions the linked page asks
 (admin menu only; a test checks it is the page's own). Without one, every admin role
 sees the item.
 """
@@ -52,5 +52,8 @@ def admin_menu(role) -> list[tuple[str, list[dict]]]:
     return list(sections.items())
 
 
-def learning_menu() -> list[dict]:
-    return _resolved(_collect("LEARNING_MENU"))
+def learning_menu(terms: str = "cas") -> list[dict]:
+    """The learner's menu, labelled in the names of the learner's rule set (`terms` of
+    the policy: an item's "terms" gives its label under the CAST rules, 我的学习档案 …)."""
+    return [{**item, "label": item.get("terms", {}).get(terms, item["label"])}
+            for item in _resolved(_collect("LEARNING_MENU"))]

@@ -435,14 +435,35 @@ def test_kind_without_a_class_in_the_policy_is_refused_at_create_and_submit(cast
                                owner=cast.learner, kind="self_study", data=claim_data(category="", hours="2"))
     assert exc.value.field == "kind"
     assert Claim.objects.get().status == ClaimStatus.DRAFT and not LedgerEntry.objects.exists()
-    # The kinds the CAST rules do have work, with their subjects as categories.
-    online = claim_create(actor=cast.learner, kind="online", data=claim_data(category="cloud", hours="2"),
+    # The kinds the CAST rules do have work, with a 培训分类 and a 培训科目 each (seed 003).
+    online = claim_create(actor=cast.learner, kind="online",
+                          data=claim_data(category="cast_online_course", subject="cloud", hours="2"),
                           submit=True)
     offline = claim_create(actor=cast.learner, kind="external_training",
-                           data=claim_data(category="special"), submit=True)
+                           data=claim_data(category="cast_business", subject="special"), submit=True)
     claims_decide(actor=cast.institute_admin, role=role(cast.institute_admin),
                   claim_ids=[online.pk, offline.pk], approve=True)
-    assert set(LedgerEntry.objects.values_list("cap_class", flat=True)) == {"online", "offline"}
+    # The ledger files the hours under the subject: the archive sums them per subject.
+    assert set(LedgerEntry.objects.values_list("cap_class", "category")) == {
+        ("online", "cloud"), ("offline", "special")}
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"category": "cast_business", "subject": ""}, "subject"),
+    ({"category": "cast_business", "subject": "free text"}, "subject"),
+    # An online subject on an on-site claim, a subject given as the category.
+    ({"category": "cast_business", "subject": "cloud"}, "subject"),
+    ({"category": "", "subject": "special"}, "category"),
+    ({"category": "special", "subject": "special"}, "category"),
+])
+def test_cast_claims_need_a_category_and_a_subject_of_the_policy(cast, data, field):
+    from ledger.services import policy_seed_cast
+
+    policy_seed_cast(cast.academy, YEAR)
+    with pytest.raises(DomainError) as exc:
+        claim_create(actor=cast.learner, kind="external_training", data=claim_data(**data))
+    assert exc.value.field == field
+    assert not Claim.objects.exists()
 
 
 # --- 公派留学: a further class of the policy ---------------------------------------------------
@@ -503,7 +524,8 @@ def test_import_refuses_kinds_and_years_the_rules_do_not_allow(cast):
     policy_seed_cast(cast.academy, YEAR)
     future = YEAR + 1
     rows = [["N001", "", "张三", "在职自学", YEAR, "读书", "", f"{YEAR}-02-01", f"{YEAR}-02-02", 2, "", ""],
-            ["N001", "", "张三", "网络学时", future, "课程", "", f"{future}-02-01", f"{future}-02-02", 2, "", ""]]
+            ["N001", "", "张三", "网络学时", future, "课程", "网络课程", f"{future}-02-01", f"{future}-02-02", 2,
+             "", "", "组织人事部认可的其他网络培训"]]
     result = claims_import(actor=cast.institute_admin, role=role(cast.institute_admin),
                            upload=upload(workbook_bytes(COLUMNS, rows)))
     assert [(r, c) for r, c, _m in result.errors] == [(2, "类型"), (3, "年度")]

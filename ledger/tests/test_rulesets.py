@@ -39,7 +39,11 @@ def test_cast_rules_have_subjects_and_no_self_study(cast_school):
     assert [c.code for c in rules.classes] == ["online", "offline"]
     assert rules.cap("online") == 50 * H and rules.cap("offline") is None
     subjects = Category.objects.filter(policy__org=cast_school.cast_top, policy__year=YEAR)
-    assert subjects.count() == 9 and set(subjects.values_list("kind", flat=True)) == {"subject"}
+    # Seed 003: nine 培训科目, and the 培训分类 its claim form asks for beside them.
+    assert subjects.filter(kind="subject").count() == 9
+    assert set(subjects.values_list("kind", flat=True)) == {"subject", "training_category"}
+    assert [s.code for s in rules.subjects("offline")] == [
+        "party_theory", "party_study", "special", "cast_events", "other_onsite"]
     assert "党的基本理论和党性教育培训" in {c.name for c in rules.categories}
     # The CAS academy keeps its own three classes in the same year.
     cas = policy_for(cast_school.learner.institute, YEAR)
@@ -73,7 +77,24 @@ def test_archive_shows_hours_per_subject_and_caps_online(cast_school):
     client = Client()
     login(client, p)
     page = client.get(f"/learning/archive/?start={YEAR}-01&end={YEAR}-12").content.decode()
-    assert "各科目学时" in page and "党的基本理论和党性教育培训 24小时" in page
+    # Seed 003's archive: decimal 学时, a block per class listing every subject (zeros
+    # too), the tables 线下培训情况 / 线上培训情况; nothing of the CAS layout.
+    assert 'data-testid="archive-cast"' in page and 'data-testid="archive-summary"' not in page
+    online = page.split('data-testid="block-online"')[1].split('data-testid="block-offline"')[0]
+    offline = page.split('data-testid="block-offline"')[1].split("</section>")[0]
+    assert "58.0学时" in online and "党校平台中的线上专题培训班和网络课程 <span class=\"num\">28.0学时" in online
+    assert "组织人事部认可的其他网络培训 <span class=\"num\">0.0学时" in online
+    assert "党的基本理论和党性教育培训 <span class=\"num\">24.0学时" in offline
+    assert "党组织集体学习、党课学习 <span class=\"num\">0.0学时" in offline
+    assert "(有效学时50.0学时)" in online
+    tables = page.split('data-testid="table-offline"')[1]
+    assert tables.index("线上培训") > 0 and "24.0学时" in tables.split('data-testid="table-online"')[0]
+    assert "小时" not in page.split("<main")[1]
+    # The CAS learner's archive keeps hours and minutes.
+    client = Client()
+    login(client, cast_school.learner)
+    page = client.get(f"/learning/archive/?start={YEAR}-01&end={YEAR}-12").content.decode()
+    assert 'data-testid="archive-summary"' in page and 'data-testid="archive-cast"' not in page
 
 
 def test_academy_figures_use_each_academys_rules_in_constant_queries(cast_school,
@@ -110,7 +131,7 @@ def test_choosing_the_year_is_edited_on_the_policy_page_and_shown_by_the_api(cas
     form = {"action": "policy", "policy-annual_target_hours": "100",
             "policy-backbone_single_min_hours": "40", "policy-backbone_ratio_permille": "40",
             "policy-backbone_basis": "effective", "policy-chapter_threshold_percent": "60",
-            "policy-heartbeat_seconds": "30"}
+            "policy-heartbeat_seconds": "30", "policy-hours_display": "hm"}
     assert 'name="policy-claim_year_chosen"' in client.get(f"/manage/policy/{YEAR}/").content.decode()
     assert client.post(f"/manage/policy/{YEAR}/", {**form, "policy-claim_year_chosen": "on"}
                        ).status_code == 302
@@ -132,7 +153,8 @@ def test_archive_page_takes_its_classes_from_the_policy(cast_school):
     client = Client()
     login(client, p)
     page = client.get(f"/learning/archive/?start={YEAR}-01&end={YEAR}-12").content.decode()
-    assert "线上培训外部学习1项" in page and "在职自学" not in page
+    table = page.split('data-testid="table-online"')[1].split("</table>")[0]
+    assert "3.0学时" in table and "“科协党建云”平台在线学习" in table and "在职自学" not in page
     policy = Policy.objects.get(org=cast_school.academy, year=YEAR)
     cap_class_upsert(actor=cast_school.academy_admin, role=cast_school.academy_admin.roles.get(),
                      policy=policy, code="overseas", name="公派留学", cap_minutes=100 * H)

@@ -197,7 +197,8 @@ def test_policy_page_for_academy_admin(cast, client):
     response = client.post(f"/manage/policy/{YEAR}/", {
         "action": "policy", "policy-annual_target_hours": "120", "policy-backbone_single_min_hours": "40",
         "policy-backbone_ratio_permille": "40", "policy-backbone_basis": "total",
-        "policy-chapter_threshold_percent": "60", "policy-heartbeat_seconds": "30"})
+        "policy-chapter_threshold_percent": "60", "policy-heartbeat_seconds": "30",
+        "policy-hours_display": "hm"})
     assert response.status_code == 302
     policy.refresh_from_db()
     assert policy.annual_target_minutes == 120 * H and policy.backbone_basis == "total"
