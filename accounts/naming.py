@@ -1,5 +1,6 @@
-"""Login names (SPEC §1): the email if the HR system gave one, else
-`<institute abbreviation>-<full pinyin of the name>`, clashes numbered.
+"""Login names (SPEC §1): by the institute's rule, the email if the HR system gave one,
+`<institute abbreviation>-<full pinyin of the name>` (clashes numbered), or the mobile
+number (seed 003).
 
 Surnames are read as surnames: pypinyin reads 单 as dan and 曾 as ceng in ordinary
 words, but as family names they are shan and zeng. Compound surnames (欧阳, 司马 …) are
@@ -81,16 +82,21 @@ def login_names_starting(bases) -> set[str]:
 
 
 def login_name_suggest(*, real_name: str, institute, email: str | None = None,
-                       taken: set[str] | None = None, known: set[str] | None = None,
-                       base: str | None = None) -> str:
-    """The login name for a new account. `taken` adds names reserved in the same batch
-    (an import) to those already in the database; `known`, when given, stands for the
-    database's names (login_names_starting, read once for a whole file), and `base` for
-    login_name_base (already computed for the file)."""
+                       mobile: str | None = None, taken: set[str] | None = None,
+                       known: set[str] | None = None, base: str | None = None) -> str:
+    """The login name for a new account, by the institute's rule (`Org.login_rule`,
+    seeds 002 and 003): the email, `<abbr>-<pinyin>`, or the mobile number; without
+    the email or mobile the rule asks for, `<abbr>-<pinyin>`. `taken` adds names reserved
+    in the same batch (an import) to those already in the database; `known`, when given,
+    stands for the database's names (login_names_starting, read once for a whole file),
+    and `base` for login_name_base (already computed for the file)."""
     from accounts.models import User
 
-    if email:
+    rule = getattr(institute, "login_rule", "email") if institute is not None else "email"
+    if rule == "email" and email:
         return email.strip().lower()
+    if rule == "mobile" and mobile:
+        return mobile.strip()
     base = base or login_name_base(real_name=real_name, institute=institute)
     if known is None:
         existing = set(User.objects.filter(login_name__startswith=base)

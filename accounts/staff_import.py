@@ -199,14 +199,19 @@ def staff_import(*, actor, role, upload, institute: Org | None = None, progress=
             in_scope.update(people_in_scope(role).filter(pk__in=ids[i:i + 1000])
                             .values_list("pk", flat=True))
         bases = {}
+        # The institute's login-name rule (Org.login_rule): the email, the mobile, or
+        # abbreviation-pinyin; rows that will be named by pinyin need the names in use.
+        rule = getattr(institute, "login_rule", "email")
         for _r, f in parsed:
-            if f["employee_no"] not in existing and not f.get("email"):
+            named_by = f.get("email") if rule == "email" else f.get("mobile") if rule == "mobile" else None
+            if f["employee_no"] not in existing and not named_by:
                 bases[f["real_name"]] = login_name_base(real_name=f["real_name"], institute=institute)
         known: dict[str, set[str]] = {}
         for name in login_names_starting(bases.values()):
             known.setdefault(name.rstrip(string.digits), set()).add(name)
-        # Generated login names (pinyin with a hyphen) are never an email or a mobile;
-        # login_name_suggest keeps them clear of the login names read above.
+        # Generated pinyin login names (with a hyphen) are never an email or a mobile;
+        # login_name_suggest keeps them clear of the login names read above. A login
+        # named by the row's own email or mobile is checked by `free` below.
         holders = identifiers_holders(
             [v for _r, f in parsed for v in (f.get("email"), f.get("mobile"))])
 
@@ -235,7 +240,8 @@ def staff_import(*, actor, role, upload, institute: Org | None = None, progress=
                 if person is None:
                     base = bases.get(fields["real_name"], "")
                     login = login_name_suggest(real_name=fields["real_name"], institute=institute,
-                                               email=fields.get("email"), known=known.get(base, set()),
+                                               email=fields.get("email"), mobile=fields.get("mobile"),
+                                               known=known.get(base, set()),
                                                taken=taken.get(base, set()), base=base or None)
                     if not free(login, key):
                         raise DomainError(ErrorCode.INVALID, _(IDENTIFIER_UNAVAILABLE),

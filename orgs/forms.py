@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.validators import SingleLineField
+from orgs.models import LoginRule
 
 
 class DepartmentForm(forms.Form):
@@ -24,3 +25,8 @@ class PasswordPolicyForm(forms.Form):
     ], widget=forms.RadioSelect)
     default_password = forms.CharField(label=_("Default initial password"), max_length=64,
                                        required=False)
+
+
+class LoginRuleForm(forms.Form):
+    rule = forms.ChoiceField(label=_("Login names of new people"), choices=LoginRule.choices,
+                             widget=forms.RadioSelect)

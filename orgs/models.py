@@ -9,6 +9,12 @@ class OrgKind(models.TextChoices):
     DEPARTMENT = "department", _("Department")  # inside an institute; may nest
 
 
+class LoginRule(models.TextChoices):
+    EMAIL = "email", _("Email address (else abbreviation-pinyin)")  # seed 002: 一般为办公邮箱
+    PINYIN = "pinyin", _("Abbreviation-pinyin, e.g. niaot-zhangsan")  # seed 002: 所级简称-姓名全拼
+    MOBILE = "mobile", _("Mobile number (else abbreviation-pinyin)")  # seed 003: 登录名为手机号
+
+
 # Which kinds may sit under which (None = top of the tree).
 ALLOWED_PARENTS = {
     OrgKind.ACADEMY: {None},
@@ -47,6 +53,11 @@ class Org(models.Model):
         default="default",
     )
     default_initial_password = models.CharField(max_length=64, blank=True, default="Abcd1234")
+    # How new people of this institute are named (seeds 002, 003; accounts.naming): their
+    # email, `<abbr>-<pinyin>`, or their mobile number. Without the email or mobile the
+    # rule asks for, the name falls back to `<abbr>-<pinyin>`.
+    login_rule = models.CharField(_("login names of new people"), max_length=8,
+                                  choices=LoginRule.choices, default=LoginRule.EMAIL)
     active = models.BooleanField(default=True)
 
     class Meta:

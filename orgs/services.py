@@ -3,7 +3,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.errors import DomainError, ErrorCode
-from orgs.models import ALLOWED_PARENTS, Org, OrgKind
+from orgs.models import ALLOWED_PARENTS, LoginRule, Org, OrgKind
 
 
 @transaction.atomic
@@ -101,4 +101,26 @@ def org_set_password_policy(*, actor, role, org: Org, mode: str, default_passwor
     # The password itself stays out of the audit trail.
     audit_record(actor=actor, action="org.password_policy", obj=org, org=org, before=before,
                  after={"mode": mode})
+    return org
+
+
+@transaction.atomic
+def org_set_login_rule(*, actor, role, org: Org, rule: str) -> Org:
+    """How new people of this institute get their login name (seeds 002, 003): the
+    institute's admin (or one above) chooses; existing login names do not change."""
+    from orgs.access import check_tree_admin
+
+    check_tree_admin(role, org)
+    if org.kind != OrgKind.INSTITUTE:
+        raise DomainError(ErrorCode.INVALID, _("Only institutes set this."))
+    if rule not in LoginRule.values:
+        raise DomainError(ErrorCode.INVALID, _("Choose email, abbreviation-pinyin or mobile number."),
+                          field="rule")
+    if org.login_rule == rule:
+        return org
+    before = {"login_rule": org.login_rule}
+    org.login_rule = rule
+    org.save(update_fields=["login_rule"])
+    audit_record(actor=actor, action="org.login_rule", obj=org, org=org, before=before,
+                 after={"login_rule": rule})
     return org

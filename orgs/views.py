@@ -6,10 +6,10 @@ from django.views.decorators.http import require_http_methods
 from core.access import admin_required
 from core.errors import DomainError
 from orgs.access import get_unit_for
-from orgs.forms import DepartmentForm, PasswordPolicyForm, RenameForm
+from orgs.forms import DepartmentForm, LoginRuleForm, PasswordPolicyForm, RenameForm
 from orgs.models import OrgKind
 from orgs.queries import units_in_scope
-from orgs.services import department_create, org_rename, org_set_password_policy
+from orgs.services import department_create, org_rename, org_set_login_rule, org_set_password_policy
 
 
 def _show_error(form, exc: DomainError):
@@ -52,8 +52,17 @@ def org_edit_view(request, pk):
                                     initial={"mode": unit.initial_password_mode,
                                              "default_password": unit.default_initial_password},
                                     prefix="policy")
+    login_rule = None
+    if unit.kind == OrgKind.INSTITUTE:
+        login_rule = LoginRuleForm(request.POST if "login_rule" in request.POST else None,
+                                   initial={"rule": unit.login_rule}, prefix="login")
     if request.method == "POST":
         try:
+            if login_rule is not None and "login_rule" in request.POST and login_rule.is_valid():
+                org_set_login_rule(actor=request.user, role=role, org=unit,
+                                   rule=login_rule.cleaned_data["rule"])
+                messages.success(request, _("Saved."))
+                return redirect("orgs:edit", pk=unit.pk)
             if "rename" in request.POST and rename.is_valid():
                 org_rename(actor=request.user, role=role, org=unit, name=rename.cleaned_data["name"])
                 messages.success(request, _("Saved."))
@@ -65,6 +74,8 @@ def org_edit_view(request, pk):
                 messages.success(request, _("Saved."))
                 return redirect("orgs:edit", pk=unit.pk)
         except DomainError as exc:
-            _show_error(rename if "rename" in request.POST else policy, exc)
-    return render(request, "orgs/edit.html", {"unit": unit, "rename": rename, "policy": policy})
+            _show_error(login_rule if "login_rule" in request.POST
+                        else rename if "rename" in request.POST else policy, exc)
+    return render(request, "orgs/edit.html", {"unit": unit, "rename": rename, "policy": policy,
+                                              "login_rule": login_rule})
 

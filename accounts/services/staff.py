@@ -177,7 +177,7 @@ def person_create(*, actor, role, real_name: str, institute: Org | None = None,
     if not fields.get("login_name"):
         fields["login_name"] = login_name_suggest(real_name=fields["real_name"],
                                                   institute=institute, email=fields.get("email"),
-                                                  taken=taken)
+                                                  mobile=fields.get("mobile"), taken=taken)
         _check_unique(None, institute, {"login_name": fields["login_name"]})
     person = User(institute=institute, **fields)
     password = initial_password_for(institute)

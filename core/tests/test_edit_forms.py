@@ -102,6 +102,22 @@ def _claim(cast):
                         files=[])
 
 
+def _cast_claim(cast):
+    """A claim under the CAST rules (seed 003): 培训分类 and 培训科目 are two selects."""
+    from ledger.services import policy_seed_cast
+
+    policy_seed_cast(cast.academy, YEAR)
+    return claim_create(actor=cast.learner, kind="external_training",
+                        data=claim_data(start=date(YEAR, 3, 10), end=date(YEAR, 3, 12), cost="0.35",
+                                        category="cast_business", subject="special"), files=[])
+
+
+def _cast_policy(cast, client):
+    enter_admin(client, cast.academy_admin)
+    client.post(f"/manage/policy/{YEAR}/", {"action": "create", "ruleset": "cast"})
+    return f"/manage/policy/{YEAR}/"
+
+
 def _policy(cast, client):
     enter_admin(client, cast.academy_admin)
     client.post(f"/manage/policy/{YEAR}/", {"action": "create", "ruleset": "cas"})
@@ -133,8 +149,11 @@ CASES = [
     ("person", "institute_admin", lambda c, cl: f"/manage/staff/{c.learner.pk}/", "real_name", {}),
     ("claim", "learner", lambda c, cl: f"/learning/external/claim/{_claim(c).pk}/", "name", {}),
     ("policy", "academy_admin", _policy, "annual_target_hours", {}),
+    ("CAST claim", "learner", lambda c, cl: f"/learning/external/claim/{_cast_claim(c).pk}/", "subject", {}),
+    ("CAST policy", "academy_admin", _cast_policy, "hours_display", {}),
     ("institute name", "institute_admin", lambda c, cl: f"/manage/orgs/{c.niaot.pk}/", "name", {}),
     ("institute password policy", "institute_admin", lambda c, cl: f"/manage/orgs/{c.niaot.pk}/", "mode", {}),
+    ("institute login rule", "institute_admin", lambda c, cl: f"/manage/orgs/{c.niaot.pk}/", "rule", {}),
     ("claim settings", "institute_admin", lambda c, cl: "/manage/claims/settings/", "org", {}),
     ("profile", "learner", lambda c, cl: "/me/", "mobile", {"password": "Cast-pass-2026!"}),
     ("annual summary", "institute_admin", _summary, "funding", {}),

@@ -3,7 +3,7 @@ departments, about 300 staff with realistic names, and administrators of every l
 with known passwords (see `xueshi demo_logins`)."""
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -137,6 +137,9 @@ class Command(BaseCommand):
         Org.objects.filter(pk=top.pk).update(abbr="cast")
         office = org_create(actor=None, kind=OrgKind.INSTITUTE, name="中国科协机关", parent=top,
                             abbr="castorg")
+        # Seed 003: 系统登录名为手机号 — new people of the CAST office are named by mobile.
+        Org.objects.filter(pk=office.pk).update(login_rule="mobile")
+        office.refresh_from_db()
         dept = org_create(actor=None, kind=OrgKind.DEPARTMENT, name="组织人事部", parent=office)
         units = {"cast": top, "castorg": office, "castorg/组织人事部": dept}
         for person in demo_people():
@@ -155,14 +158,19 @@ class Command(BaseCommand):
                         new_password=demodata.DEMO_PASSWORD)
         for year in (today.year - 1, today.year):
             policy_seed_cast(top, year)
-        hours = [("offline", "party_theory", 24, "学习贯彻党的二十大精神专题培训班"),
-                 ("offline", "special", 8, "科技社团治理专项培训"),
-                 ("online", "cloud", 30, "“科协党建云”平台在线学习"),
-                 ("online", "school_online", 28, "党校网络专题班")]
-        for n, (cls, subject, h, label) in enumerate(hours):
-            ledger_credit(person=liming, cap_class=cls, minutes=h * 60, category=subject,
-                          start=date(today.year, 1 + n, 1), source_kind="admin",
-                          source_id=f"demo-cast-{n}", source_label=label)
+        # Seed 003's archive: decimal 学时, every subject listed (zeros too), the tables
+        # 线下培训情况 and 线上培训情况 with 主办单位 and 起止时间.
+        hours = [("offline", "party_theory", 24 * 60, "学习贯彻党的二十大精神专题培训班", "中国科协党校"),
+                 ("offline", "special", 8 * 60, "科技社团治理专项培训", "组织人事部"),
+                 ("online", "cloud", 30 * 60, "“科协党建云”平台在线学习", "科协党建云"),
+                 ("online", "school_online", 2 * 60 + 30, "党校网络专题班", "科协系统网上党校")]
+        for n, (cls, subject, minutes, label, organiser) in enumerate(hours):
+            start = date(today.year, 1 + n, 1)
+            ledger_credit(person=liming, cap_class=cls, minutes=minutes, category=subject,
+                          start=start, source_kind="admin", source_id=f"demo-cast-{n}",
+                          source_label=label,
+                          details={"organiser": organiser, "start": start.isoformat(),
+                                   "end": (start + timedelta(days=2)).isoformat()})
 
     def _hours(self, rng, academy, today):
         """This year's and last year's rules, and hours for everybody: some meet the target,
