@@ -35,9 +35,8 @@ class StaffFilterForm(forms.Form):
 
 
 class StaffForm(forms.Form):
-    real_name = SingleLineField(label=_("Name"), max_length=64)
-    login_name = SingleLineField(label=_("Login name"), max_length=150, required=False,
-                                 help_text=_("Left empty: the email, or abbreviation-pinyin."))
+    real_name = SingleLineField(label=_("Staff name"), max_length=64)
+    login_name = SingleLineField(label=_("Login name"), max_length=150, required=False)
     institute = forms.TypedChoiceField(label=_("Institute"), coerce=int, required=False,
                                        empty_value=None)
     department = forms.TypedChoiceField(label=_("Department"), coerce=int, required=False,
@@ -61,7 +60,9 @@ class StaffForm(forms.Form):
             self.fields["institute"].choices = [(i.pk, i.name) for i in institutes]
             self.fields["institute"].required = True
         if not editing:
-            self.fields["login_name"].help_text = _("Left empty: the email, or abbreviation-pinyin.")
+            self.fields["login_name"].help_text = _(
+                "Left empty: named by the institute's rule (its email, abbreviation-pinyin or "
+                "mobile number).")
 
 
 class RoleGrantForm(forms.Form):

@@ -15,7 +15,34 @@ class PostType(models.TextChoices):
     SUPPORT = "support", _("Support post")  # 支撑岗
 
 
-class UserManager(BaseUserManager):
+def pinyin_sort_key(real_name: str) -> str:
+    """The key 人员管理 sorts by: the name's pinyin, surnames read as surnames (单 → shan),
+    so that 安 comes before 张 as people expect, not in code-point order."""
+    from accounts.naming import name_to_pinyin
+
+    return (name_to_pinyin(real_name) or (real_name or "").lower())[:128]
+
+
+class UserQuerySet(models.QuerySet):
+    """Bulk writes (imports) keep the pinyin sort key in step like `User.save` does."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for user in objs:
+            user.name_pinyin = pinyin_sort_key(user.real_name)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs, fields = list(objs), list(fields)
+        if "real_name" in fields:
+            for user in objs:
+                user.name_pinyin = pinyin_sort_key(user.real_name)
+            if "name_pinyin" not in fields:
+                fields.append("name_pinyin")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def get_by_natural_key(self, login_name):
@@ -53,6 +80,12 @@ class User(AbstractBaseUser, PermissionsMixin):
                                  blank=True)
     hire_date = models.DateField(_("hire date"), null=True, blank=True)
     hours_required = models.BooleanField(_("hours required"), default=True)
+    # An account that exists only to administer (an institute's admin login named by its
+    # abbreviation, seed 002): never counted among the staff who owe hours.
+    admin_only = models.BooleanField(_("administrator account only"), default=False)
+    # real_name's pinyin (pinyin_sort_key), kept by save() and the bulk writes: the
+    # default order of 人员管理.
+    name_pinyin = models.CharField(max_length=128, blank=True, default="", editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(default=False)  # Django admin site access only
     date_joined = models.DateTimeField(default=timezone.now)
@@ -80,10 +113,27 @@ class User(AbstractBaseUser, PermissionsMixin):
                                     condition=~models.Q(employee_no=""),
                                     name="user_employee_no_unique_per_institute"),
         ]
-        indexes = [models.Index(fields=["institute", "is_active"])]
+        indexes = [models.Index(fields=["institute", "is_active"]),
+                   models.Index(fields=["institute", "name_pinyin"], name="user_institute_pinyin"),
+                   models.Index(fields=["name_pinyin"], name="user_pinyin")]
 
     def __str__(self):
         return f"{self.real_name} ({self.login_name})"
+
+    def save(self, *args, **kwargs):
+        key = pinyin_sort_key(self.real_name)
+        if key != self.name_pinyin:
+            self.name_pinyin = key
+            fields = kwargs.get("update_fields")
+            if fields is not None and "real_name" in fields:
+                kwargs["update_fields"] = {*fields, "name_pinyin"}
+        super().save(*args, **kwargs)
+
+    @property
+    def owes_hours(self) -> bool:
+        """Counted among the staff who owe the yearly hours (reports, completion rates,
+        the progress banner): active, hours required, not an administrator-only account."""
+        return self.is_active and self.hours_required and not self.admin_only
 
     def get_full_name(self):
         return self.real_name

@@ -29,8 +29,17 @@ def roles_of(user: User) -> QuerySet[RoleAssignment]:
     return user.roles.select_related("org").order_by("role", "org__path")
 
 
+def owing_hours(people: QuerySet[User]) -> QuerySet[User]:
+    """The staff counted against the yearly target (reports, completion rates): active,
+    hours required, not an administrator-only account (an institute's admin login).
+    Every count of people owing hours goes through this filter (`User.owes_hours` is the
+    same rule for one person)."""
+    return people.filter(is_active=True, hours_required=True, admin_only=False)
+
+
+# Names sort by their pinyin (安 before 张), then by the characters, as people expect.
 STAFF_ORDERINGS = {
-    "name": ("real_name", "pk"), "-name": ("-real_name", "-pk"),
+    "name": ("name_pinyin", "real_name", "pk"), "-name": ("-name_pinyin", "-real_name", "-pk"),
     "login": ("login_name",), "-login": ("-login_name",),
     "no": ("employee_no", "pk"), "-no": ("-employee_no", "-pk"),
     "hired": ("hire_date", "pk"), "-hired": ("-hire_date", "-pk"),

@@ -354,8 +354,11 @@ def admin_bootstrap(*, login_name: str, real_name: str, role: str, org: Org, pas
     password is set only when the account is created."""
     user = User.objects.filter(login_name=login_name.lower()).first()
     if user is None:
+        # An account named by the unit's abbreviation (the institute admin login of seed
+        # 002) or outside every institute administers only: it owes no hours.
+        admin_only = institute is None or (bool(org.abbr) and login_name.lower() == org.abbr.lower())
         user = User(login_name=login_name.lower(), real_name=real_name, institute=institute,
-                    department=department)
+                    department=department, admin_only=admin_only)
         user.set_password(password)
         user.password_changed_at = timezone.now()
         user.save()

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import admin_required, get_person_for
 from accounts.forms_staff import RoleGrantForm, StaffFilterForm, StaffForm
-from accounts.models import RoleAssignment
+from accounts.models import RoleAssignment, User
 from accounts.queries import staff_search
 from accounts.services import (
     person_create,
@@ -39,7 +39,7 @@ from core.confirm import confirm_step
 from core.errors import DomainError
 from core.jobs import get_job_for, inline_rows, job_start
 from core.models import JobKind
-from core.xlsx import XLSX_TYPE, write_xlsx, xlsx_response
+from core.xlsx import XLSX_TYPE, write_xlsx, xlsx_response, xlsx_stream_response
 from orgs.models import Org, OrgKind
 from orgs.queries import departments_in_scope, institutes_in_scope, units_in_scope
 
@@ -80,14 +80,33 @@ def staff_list(request):
             hours_required=_flag(data.get("hours_required")),
             new_hires_year=timezone.localdate().year if data.get("new_hires") else None,
             order=data.get("order") or "name")
+    if request.GET.get("export") == "xlsx":
+        return _export(people)
     page = Paginator(people, size).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("export", None)
     ctx = {"form": form, "page": page, "query": query.urlencode(),
-           "order": request.GET.get("order", "name"),
+           "order": request.GET.get("order", "name"), "show_institute": len(institutes) > 1,
            "staff_import_url": reverse("accounts:staff_import")}
     template = "accounts/staff/_table.html" if request.htmx else "accounts/staff/list.html"
     return render(request, template, ctx)
+
+
+EXPORT_HEADERS = ["姓名", "登录名", "员工编号", "单位", "部门", "岗位类型", "电子邮箱", "手机", "入职时间",
+                  "是否有学时要求", "管理员账号", "状态"]
+
+
+def _export(people):
+    """The filtered list as Excel, in the list's order: rows read in chunks and written
+    to a temporary file that is streamed back; every text is a text cell (a name
+    starting with = stays text)."""
+    rows = ((p.real_name, p.login_name, p.employee_no, p.institute.name if p.institute else "",
+             p.department.name if p.department else "", p.get_post_type_display(), p.email or "",
+             p.mobile or "", p.hire_date, p.hours_required, p.admin_only,
+             _("Active") if p.is_active else _("Deactivated"))
+            for p in people.iterator(chunk_size=2000))
+    return xlsx_stream_response("人员列表.xlsx", EXPORT_HEADERS, rows)
 
 
 def _save_staff(request, form, *, person=None):
@@ -114,15 +133,45 @@ def _save_staff(request, form, *, person=None):
 def staff_create(request):
     institutes, departments = _units(request.admin_role)
     form = StaffForm(request.POST or None, institutes=institutes, departments=departments)
+    namesakes = None
     if request.method == "POST" and form.is_valid():
-        try:
-            person, password = _save_staff(request, form)
-        except DomainError as exc:
-            _show(form, exc)
-        else:
-            return render(request, "accounts/staff/created.html",
-                          {"person": person, "password": password})
-    return render(request, "accounts/staff/form.html", {"form": form, "person": None})
+        if not request.POST.get("confirm_same_name"):
+            namesakes = _namesakes(request.admin_role, form, institutes)
+        if not namesakes:
+            try:
+                person, password = _save_staff(request, form)
+            except DomainError as exc:
+                _show(form, exc)
+            else:
+                return render(request, "accounts/staff/created.html",
+                              {"person": person, "password": password,
+                               "shared_default": _shared_default(person, password)})
+    return render(request, "accounts/staff/form.html", {"form": form, "person": None,
+                                                        "namesakes": namesakes})
+
+
+def _shared_default(person, password: str) -> bool:
+    """Whether the password handed out is the institute's one default for everybody:
+    then it is no secret "shown only once" and the page says so."""
+    unit = person.institute
+    return unit is not None and unit.initial_password_mode == "default" and (  # noqa: S105
+        password == unit.default_initial_password)
+
+
+def _namesakes(role, form, institutes):
+    """People of the same name in the institute the new person joins: adding one more
+    asks for confirmation first. Those outside the admin's scope are counted, not named."""
+    data = form.cleaned_data
+    institute = _unit_in(institutes, data.get("institute")) or (
+        institutes[0] if len(institutes) == 1 else None)
+    if institute is None:
+        return None
+    same = User.objects.filter(institute=institute, real_name=data["real_name"].strip())
+    total = same.count()
+    if not total:
+        return None
+    shown = list(staff_search(role).filter(pk__in=same.values("pk"))[:10])
+    return {"name": data["real_name"].strip(), "total": total, "people": shown}
 
 
 @admin_required("staff.view")
@@ -175,7 +224,8 @@ def staff_reset_password(request, pk):
     person = get_person_for(request.admin_role, pk)
     password = person_reset_password(actor=request.user, role=request.admin_role, person=person)
     return render(request, "accounts/staff/created.html",
-                  {"person": person, "password": password, "reset": True})
+                  {"person": person, "password": password, "reset": True,
+                   "shared_default": _shared_default(person, password)})
 
 
 @admin_required("staff.roles")

@@ -12,8 +12,8 @@ def progress_banner(context):
     """The progress banner of the seeds: this year's effective hours against the target."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or user.institute_id is None:
-        return {"progress": None}
+    if user is None or not user.is_authenticated or user.institute_id is None or user.admin_only:
+        return {"progress": None}  # an administrator-only account owes no hours
     progress = year_progress(user, timezone.localdate().year)
     return {"progress": progress, "done": format_minutes(progress.effective_minutes),
             "remaining": format_minutes(progress.remaining_minutes),

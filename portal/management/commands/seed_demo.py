@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import PostType, Role, User
+from accounts.queries import owing_hours
 from accounts.services import (
     admin_bootstrap,
     password_change,
@@ -193,7 +194,7 @@ class Command(BaseCommand):
                       start=date(today.year, 1, 15), category="short_course", source_kind="project",
                       source_id="demo-zhangsan-now", source_label="SolidWorks软件系列培训",
                       details={"place": "天光所办公楼二楼学术报告厅", "organiser": "国家天文台南京天文光学技术研究所"})
-        people = list(User.objects.filter(institute__isnull=False, hours_required=True)
+        people = list(owing_hours(User.objects.filter(institute__isnull=False))
                       .exclude(login_name__in=["niaot-zhangsan", "niaot-lisi"]).order_by("pk"))
         for person in people:
             for year in (today.year - 1, today.year):
