@@ -117,6 +117,7 @@ class PolicyClassOut(Schema):
     code: str
     name: str
     cap_minutes: int | None
+    cap_set: bool = True  # False: the cap is not set yet (counts as none)
 
 
 class PolicyCategoryOut(Schema):
@@ -128,11 +129,11 @@ class PolicyCategoryOut(Schema):
 
 class PolicyOut(Schema):
     year: int
-    annual_target_minutes: int
+    annual_target_minutes: int | None  # None: not set yet (CAST rule set)
     classes: list[PolicyClassOut]
     categories: list[PolicyCategoryOut]
-    backbone_single_min_minutes: int
-    backbone_ratio_permille: int
+    backbone_single_min_minutes: int | None
+    backbone_ratio_permille: int | None
     backbone_basis: str
     chapter_threshold_percent: int
     heartbeat_seconds: int
@@ -223,12 +224,13 @@ def policy_year(request, year: int = Path(..., ge=1900, le=2999)):
     role = getattr(request, "admin_role", None)
     org = role.org if role is not None else request.auth_user.institute
     rules = policy_for(org, year)
-    return {"year": year, "annual_target_minutes": rules.target,
-            "classes": [{"code": c.code, "name": c.name, "cap_minutes": c.cap} for c in rules.classes],
+    return {"year": year, "annual_target_minutes": rules.target if rules.target_set else None,
+            "classes": [{"code": c.code, "name": c.name, "cap_minutes": c.cap, "cap_set": c.cap_set}
+                        for c in rules.classes],
             "categories": [{"code": c.code, "name": c.name, "cap_class": c.cap_class, "kind": c.kind}
                            for c in rules.categories],
-            "backbone_single_min_minutes": rules.backbone_single_min,
-            "backbone_ratio_permille": rules.backbone_ratio_permille,
+            "backbone_single_min_minutes": rules.backbone_single_min if rules.backbone_set else None,
+            "backbone_ratio_permille": rules.backbone_ratio_permille if rules.backbone_set else None,
             "backbone_basis": rules.backbone_basis,
             "chapter_threshold_percent": rules.chapter_threshold_percent,
             "heartbeat_seconds": rules.heartbeat_seconds,

@@ -92,10 +92,14 @@ class ReverseForm(forms.Form):
 
 
 class PolicyForm(forms.Form):
-    annual_target_hours = StrictIntegerField(label=_("Yearly target (hours)"), min_value=1, max_value=1000)
+    # Empty: not set (the CAST rule set ships these unset; seed 003 gives none).
+    annual_target_hours = StrictIntegerField(label=_("Yearly target (hours)"), min_value=1, max_value=1000,
+                                             required=False, help_text=_("Empty: not set."))
     backbone_single_min_hours = StrictIntegerField(label=_("Backbone: one training of more than (hours)"),
-                                                   min_value=0, max_value=1000)
-    backbone_ratio_permille = StrictIntegerField(label=_("Backbone ratio (‰)"), min_value=0, max_value=1000)
+                                                   min_value=0, max_value=1000, required=False,
+                                                   help_text=_("Empty: not set."))
+    backbone_ratio_permille = StrictIntegerField(label=_("Backbone ratio (‰)"), min_value=0, max_value=1000,
+                                                 required=False, help_text=_("Empty: not set."))
     backbone_basis = forms.ChoiceField(label=_("Backbone basis"), choices=BackboneBasis.choices)
     chapter_threshold_percent = StrictIntegerField(label=_("Chapter threshold (%)"), min_value=1, max_value=100)
     heartbeat_seconds = StrictIntegerField(label=_("Heartbeat interval (s)"), min_value=5, max_value=600)

@@ -35,10 +35,14 @@ class Policy(models.Model):
 
     org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="policies")
     year = models.PositiveSmallIntegerField()
-    annual_target_minutes = models.PositiveIntegerField(_("yearly target"), default=100 * 60)
+    # None: not set yet. The CAST rule set ships no target and no backbone thresholds
+    # (seed 003 gives none); the organisation's admin sets them on the policy page.
+    annual_target_minutes = models.PositiveIntegerField(_("yearly target"), default=100 * 60,
+                                                        null=True, blank=True)
     backbone_single_min_minutes = models.PositiveIntegerField(
-        _("backbone: one training of more than"), default=40 * 60)
-    backbone_ratio_permille = models.PositiveSmallIntegerField(_("backbone ratio (‰)"), default=40)
+        _("backbone: one training of more than"), default=40 * 60, null=True, blank=True)
+    backbone_ratio_permille = models.PositiveSmallIntegerField(_("backbone ratio (‰)"), default=40,
+                                                               null=True, blank=True)
     backbone_basis = models.CharField(_("backbone basis"), max_length=16,
                                       choices=BackboneBasis.choices, default=BackboneBasis.TOTAL)
     chapter_threshold_percent = models.PositiveSmallIntegerField(_("chapter threshold (%)"),
@@ -71,6 +75,9 @@ class CapClass(models.Model):
     code = models.SlugField(max_length=32)
     name = models.CharField(max_length=64)
     cap_minutes = models.PositiveIntegerField(null=True, blank=True)  # None: no cap
+    # False while the cap is not set yet (the CAST rule set ships none): it counts as no
+    # cap and the policy page says "not set" until an admin saves the class.
+    cap_set = models.BooleanField(default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

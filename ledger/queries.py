@@ -28,6 +28,7 @@ class ClassRule:
     code: str
     name: str
     cap: int | None
+    cap_set: bool = True  # False: not set yet (counts as no cap)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,10 @@ class YearRules:
     backbone_basis: str
     chapter_threshold_percent: int
     heartbeat_seconds: int
+    # False while the policy leaves the target (or the backbone thresholds) unset: the
+    # CAST rule set ships none. `target` and the thresholds then read 0.
+    target_set: bool = True
+    backbone_set: bool = True
     # The learner chooses the year a claim's hours count in (CAST); otherwise a claim's
     # hours are spread over the months it spans.
     claim_year_chosen: bool = False
@@ -107,12 +112,15 @@ class YearRules:
 def _rules(policy: Policy, year: int, classes, categories) -> YearRules:
     code_of = {c.pk: c.code for c in classes}
     return YearRules(
-        year=year, target=policy.annual_target_minutes,
-        classes=tuple(ClassRule(c.code, c.name, c.cap_minutes) for c in classes),
+        year=year, target=policy.annual_target_minutes or 0,
+        target_set=policy.annual_target_minutes is not None,
+        backbone_set=None not in (policy.backbone_single_min_minutes, policy.backbone_ratio_permille),
+        classes=tuple(ClassRule(c.code, c.name, c.cap_minutes if c.cap_set else None, c.cap_set)
+                      for c in classes),
         categories=tuple(CategoryRule(c.code, c.name, code_of[c.cap_class_id], c.kind)
                          for c in categories),
-        backbone_single_min=policy.backbone_single_min_minutes,
-        backbone_ratio_permille=policy.backbone_ratio_permille,
+        backbone_single_min=policy.backbone_single_min_minutes or 0,
+        backbone_ratio_permille=policy.backbone_ratio_permille or 0,
         backbone_basis=policy.backbone_basis,
         chapter_threshold_percent=policy.chapter_threshold_percent,
         heartbeat_seconds=policy.heartbeat_seconds, claim_year_chosen=policy.claim_year_chosen,
@@ -264,6 +272,7 @@ class Progress:
     total_minutes: int
     effective_minutes: int
     target_minutes: int
+    target_set: bool = True
 
     @property
     def remaining_minutes(self) -> int:
@@ -279,7 +288,8 @@ def year_progress(person, year: int) -> Progress:
     per_class = dict(LedgerYearTotal.objects.filter(person=person, year=year)
                      .values_list("cap_class", "minutes"))
     return Progress(year=year, total_minutes=sum(per_class.values()),
-                    effective_minutes=rules.effective(per_class), target_minutes=rules.target)
+                    effective_minutes=rules.effective(per_class), target_minutes=rules.target,
+                    target_set=rules.target_set)
 
 
 # --- archive ------------------------------------------------------------------------------

@@ -3,6 +3,10 @@
 a year is seeded from one of these and then edited in the UI."""
 
 H = 60
+# A number the rule set does not give: the policy shows it as not set until the
+# organisation's admin sets it.
+UNSET = None
+UNSET_CAP = "unset"
 
 CAS = {
     "annual_target_minutes": 100 * H,
@@ -39,10 +43,11 @@ CAS = {
     ],
 }
 
+# Seed 003 gives no yearly target, no caps and no backbone thresholds: none are shipped.
 CAST = {
-    "annual_target_minutes": 100 * H,
-    "backbone_single_min_minutes": 40 * H,
-    "backbone_ratio_permille": 40,
+    "annual_target_minutes": UNSET,
+    "backbone_single_min_minutes": UNSET,
+    "backbone_ratio_permille": UNSET,
     "backbone_basis": "total",
     "chapter_threshold_percent": 60,
     "heartbeat_seconds": 30,
@@ -52,7 +57,7 @@ CAST = {
     "hours_display": "decimal",
     "terms": "cast",
     "classes": [
-        ("online", "线上培训", 50 * H),
+        ("online", "线上培训", UNSET_CAP),
         ("offline", "线下培训", None),
     ],
     "categories": [

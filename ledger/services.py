@@ -34,7 +34,7 @@ from ledger.models import (
     SourceKind,
 )
 from ledger.queries import forget_policies
-from ledger.rulesets import RULESETS
+from ledger.rulesets import RULESETS, UNSET_CAP
 
 # --- months -------------------------------------------------------------------------------
 
@@ -99,8 +99,10 @@ def policy_seed(*, actor, org, year: int, ruleset: str = "cas", role=None) -> Po
             k: v for k, v in rules.items() if k not in ("classes", "categories")})
         classes = {}
         for order, (code, name, cap) in enumerate(rules["classes"]):
+            unset = cap == UNSET_CAP
             classes[code] = CapClass.objects.create(policy=policy, code=code, name=name,
-                                                    cap_minutes=cap, sort_order=order)
+                                                    cap_minutes=None if unset else cap,
+                                                    cap_set=not unset, sort_order=order)
         for order, (code, name, cls, kind) in enumerate(rules["categories"]):
             Category.objects.create(policy=policy, cap_class=classes[cls], code=code, name=name,
                                     kind=kind, sort_order=order)
@@ -127,7 +129,7 @@ def _copy_policy(actor, source: Policy, year: int) -> Policy:
     classes = {}
     for cls in source.classes.all():
         classes[cls.pk] = CapClass.objects.create(policy=policy, code=cls.code, name=cls.name,
-                                                  cap_minutes=cls.cap_minutes,
+                                                  cap_minutes=cls.cap_minutes, cap_set=cls.cap_set,
                                                   sort_order=cls.sort_order)
     for cat in source.categories.all():
         Category.objects.create(policy=policy, cap_class=classes[cat.cap_class_id], code=cat.code,
@@ -146,6 +148,8 @@ def _check_policy_admin(role, policy: Policy) -> None:
                           % {"year": policy.year})
 
 
+# The numbers a rule set may leave unset (None) until the organisation sets them.
+_UNSETTABLE = {"annual_target_minutes", "backbone_single_min_minutes", "backbone_ratio_permille"}
 _POLICY_LIMITS = {
     "annual_target_minutes": (60, 1000 * 60),
     "backbone_single_min_minutes": (0, 1000 * 60),
@@ -171,6 +175,8 @@ def policy_update(*, actor, role, policy: Policy, **fields) -> Policy:
         elif name == "claim_year_chosen":
             if not isinstance(value, bool):
                 raise DomainError(ErrorCode.INVALID, _("Choose yes or no."), field=name)
+        elif name in _UNSETTABLE and value is None:
+            pass  # back to "not set"
         elif name in _POLICY_LIMITS:
             low, high = _POLICY_LIMITS[name]
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
@@ -210,8 +216,9 @@ def cap_class_upsert(*, actor, role, policy: Policy, code: str, name: str,
         cls = CapClass.objects.create(policy=policy, code=code, name=name, cap_minutes=cap_minutes,
                                       sort_order=policy.classes.count())
     else:
-        cls.name, cls.cap_minutes = name, cap_minutes
-        cls.save(update_fields=["name", "cap_minutes"])
+        # Saving the class sets its cap (an empty cap now means "no cap", said by an admin).
+        cls.name, cls.cap_minutes, cls.cap_set = name, cap_minutes, True
+        cls.save(update_fields=["name", "cap_minutes", "cap_set"])
     audit_record(actor=actor, action="policy.class_saved", obj=policy, org=policy.org, before=before,
                  after={"code": code, "name": name, "cap_minutes": cap_minutes})
     forget_policies()

@@ -44,6 +44,25 @@ _POLICY_FIELD = {"annual_target_hours": "annual_target_minutes",
                  "backbone_single_min_hours": "backbone_single_min_minutes"}
 
 
+def _unset(policy) -> list[str]:
+    """The names of the policy's numbers that are not set yet (CAST rule set)."""
+    if policy is None:
+        return []
+    names = [label for field, label in (
+        ("annual_target_minutes", _("yearly target")),
+        ("backbone_single_min_minutes", _("backbone: one training of more than")),
+        ("backbone_ratio_permille", _("backbone ratio"))) if getattr(policy, field) is None]
+    return names + [_("cap of %(name)s") % {"name": c.name} for c in policy.classes.all() if not c.cap_set]
+
+
+def _hours_or_none(minutes):
+    return None if minutes is None else minutes // 60
+
+
+def _minutes_or_none(hours):
+    return None if hours is None else hours * 60
+
+
 def _range(request):
     form = MonthRangeForm(request.GET or None)
     if request.GET and form.is_valid():
@@ -302,8 +321,8 @@ def policy_view(request, year):
         return redirect("ledger:policy", year=year)
     forms = {}
     if policy is not None:
-        initial = {"annual_target_hours": policy.annual_target_minutes // 60,
-                   "backbone_single_min_hours": policy.backbone_single_min_minutes // 60,
+        initial = {"annual_target_hours": _hours_or_none(policy.annual_target_minutes),
+                   "backbone_single_min_hours": _hours_or_none(policy.backbone_single_min_minutes),
                    "backbone_ratio_permille": policy.backbone_ratio_permille,
                    "backbone_basis": policy.backbone_basis,
                    "chapter_threshold_percent": policy.chapter_threshold_percent,
@@ -331,8 +350,8 @@ def policy_view(request, year):
                 if action == "policy":
                     # Only what the admin changed: a target of 100 h 30 min shown as 100 h
                     # must not become 100 h when the form is saved as it came.
-                    values = {"annual_target_minutes": data["annual_target_hours"] * 60,
-                              "backbone_single_min_minutes": data["backbone_single_min_hours"] * 60,
+                    values = {"annual_target_minutes": _minutes_or_none(data["annual_target_hours"]),
+                              "backbone_single_min_minutes": _minutes_or_none(data["backbone_single_min_hours"]),
                               "backbone_ratio_permille": data["backbone_ratio_permille"],
                               "backbone_basis": data["backbone_basis"],
                               "chapter_threshold_percent": data["chapter_threshold_percent"],
@@ -356,6 +375,6 @@ def policy_view(request, year):
                 messages.success(request, _("Saved."))
                 return redirect("ledger:policy", year=year)
     return render(request, "ledger/policy.html", {
-        "policy": policy, "year": year,
+        "policy": policy, "year": year, "unset": _unset(policy),
         "applies": policy_for(role.org, year) if policy is None else None, "policy_form": forms.get("policy"),
         "cls": forms.get("cls"), "category": forms.get("category")})

@@ -8,7 +8,7 @@ from django.test import Client
 
 from conftest import login
 from core.errors import DomainError
-from ledger.models import Category, Policy
+from ledger.models import CapClass, Category, Policy
 from ledger.queries import archive_for, policy_for
 from ledger.services import ledger_credit, policy_seed_cas, policy_seed_cast
 from orgs.models import OrgKind
@@ -30,6 +30,9 @@ def cast_school(cast):
                                    employee_no="C001")
     policy_seed_cas(cast.academy, YEAR)
     policy_seed_cast(top, YEAR)
+    # The CAST rule set ships no caps (seed 003 gives none); these tests set the online cap
+    # at 50 h as the demo does (test_cast_unset.py covers the unset numbers).
+    CapClass.objects.filter(policy__org=top, code="online").update(cap_minutes=50 * H, cap_set=True)
     cast.cast_top = top
     return cast
 

@@ -44,7 +44,7 @@ def demo_people() -> list[dict]:
          "try": "a learner: 我的学习, 个人设置"},
         # A second top organisation on the CAST-like rule set (seed 003).
         {"login": "cast-admin", "name": "科协党校管理员", "role": Role.ACADEMY_ADMIN, "unit": "cast",
-         "try": "CAST rules: 我的管理 → 学时规则 (subjects, no self-study)", "ruleset": "cast"},
+         "try": "CAST rules: 我的管理 → 学时规则 (subjects, no self-study; target and caps set by the demo)", "ruleset": "cast"},
         {"login": "castorg", "name": "科协机关管理员", "role": Role.INSTITUTE_ADMIN, "unit": "castorg",
          "try": "institute admin under the CAST rules", "ruleset": "cast"},
         {"login": "castorg-liming", "name": "李明", "role": None, "unit": "castorg/组织人事部",
@@ -132,6 +132,10 @@ class Command(BaseCommand):
     def _cast(self, today):
         """中国科协: a top organisation of its own on the CAST-like rule set, so the demo shows
         that rules are data: subjects under online and offline, no self-study class."""
+        from claims.models import ClaimSettings
+        from core.audit import audit_record
+        from ledger.models import CapClass, Policy
+        from ledger.queries import forget_policies
         from ledger.services import ledger_credit, policy_seed_cast
 
         top = org_create(actor=None, kind=OrgKind.ACADEMY, name="中国科协")
@@ -157,8 +161,24 @@ class Command(BaseCommand):
                                     hire_date=date(2015, 9, 1), login_name="castorg-liming")
         password_change(user=liming, old_password=demodata.DEMO_INITIAL_PASSWORD,
                         new_password=demodata.DEMO_PASSWORD)
+        cast_admin = User.objects.get(login_name="cast-admin")
         for year in (today.year - 1, today.year):
-            policy_seed_cast(top, year)
+            policy = policy_seed_cast(top, year)
+            # Seed 003 gives no target, caps or backbone thresholds, so the CAST rule set
+            # ships them unset; the demo sets the CAS figures, as an admin would, and its
+            # audit trail and README say so.
+            numbers = {"annual_target_minutes": 100 * 60, "backbone_single_min_minutes": 40 * 60,
+                       "backbone_ratio_permille": 40}
+            Policy.objects.filter(pk=policy.pk).update(**numbers)
+            CapClass.objects.filter(policy=policy, code="online").update(cap_minutes=50 * 60, cap_set=True)
+            audit_record(actor=cast_admin, action="policy.updated", obj=policy, org=top,
+                         after={**numbers, "online cap": 50 * 60},
+                         note="演示数据：种子003未给出目标、上限和骨干标准，演示按中科院数值设定")
+        forget_policies()
+        # Seed 003: 一定要上传相关证明材料作为附件 — the notice and the certificate.
+        for kind in ("external_training", "online"):
+            ClaimSettings.objects.update_or_create(org=top, kind=kind, defaults={
+                "notice_required": True, "certificate_required": True})
         # Seed 003's archive: decimal 学时, every subject listed (zeros too), the tables
         # 线下培训情况 and 线上培训情况 with 主办单位 and 起止时间.
         hours = [("offline", "party_theory", 24 * 60, "学习贯彻党的二十大精神专题培训班", "中国科协党校"),
