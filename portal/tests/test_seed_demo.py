@@ -70,9 +70,20 @@ def test_demo_has_a_second_academy_on_the_cast_rules():
     zhangsan = User.objects.get(login_name="niaot-zhangsan")
     assert "self_study" in [c.code for c in policy_for(zhangsan.institute, year).classes]
     archive = archive_for(liming, (year, 1), (year, 12))
-    # Online 58 h is capped at 50 h; offline 32 h counts in full.
-    assert (archive.total, archive.effective) == (90 * 60, 82 * 60)
+    # Seed 003's figures: online 32.5 学时 (under the 50 h cap the demo sets), offline 32.
+    assert (archive.total, archive.effective) == (64 * 60 + 30, 64 * 60 + 30)
     assert len(archive.by_category) == 4
+    # The CAST rule set ships no target, caps or backbone; the demo sets them and says so.
+    rules = policy_for(liming.institute, year)
+    assert rules.target_set and rules.target == 100 * 60 and rules.cap("online") == 50 * 60
+    assert rules.hours_display == "decimal" and rules.terms == "cast"
+    from core.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="policy.updated", note__contains="演示").exists()
+    from claims.queries import required_attachments
+
+    assert set(required_attachments(liming, "external_training")) == {"notice", "certificate"}
+    assert liming.institute.login_rule == "mobile"
 
 
 def test_demo_logins_print_the_chosen_port(capsys):
