@@ -101,3 +101,31 @@ def test_learner_cannot_reach_the_unit_page(cast, client):
     response = client.post(f"/manage/orgs/{cast.niaot.pk}/", {"login_rule": "1", "login-rule": "pinyin"})
     assert response.status_code in (302, 403, 404)
     assert Org.objects.get(pk=cast.niaot.pk).login_rule == "email"
+
+
+@pytest.mark.parametrize("rule, expected", [
+    ("email", {"niaot-shantianfang", "lvbu@niaot.ac.cn", "niaot-ouyangxiu"}),
+    ("pinyin", {"niaot-shantianfang", "niaot-lvbu", "niaot-ouyangxiu"}),
+    ("mobile", {"13900000001", "niaot-lvbu", "niaot-ouyangxiu"}),
+])
+def test_staff_import_names_new_people_by_the_rule_and_keeps_the_sort_key(cast, rule, expected):
+    from accounts.tests.test_staff_import import GOOD, run
+
+    org_set_login_rule(actor=cast.institute_admin, role=cast.institute_admin.roles.get(),
+                       org=cast.niaot, rule=rule)
+    result = run(cast, GOOD)
+    assert result.ok
+    assert {p.login_name for p, _pw in result.created} == expected
+    assert User.objects.get(employee_no="N103").name_pinyin == "ouyangxiu"
+    assert User.objects.get(employee_no="N101").name_pinyin == "shantianfang"
+
+
+def test_staff_import_numbers_a_pinyin_name_already_taken(cast):
+    from accounts.tests.test_staff_import import GOOD, run
+
+    org_set_login_rule(actor=cast.institute_admin, role=cast.institute_admin.roles.get(),
+                       org=cast.niaot, rule="pinyin")
+    _create(cast, "吕布")  # niaot-lvbu, created by hand before the import
+    result = run(cast, GOOD)
+    assert result.ok
+    assert "niaot-lvbu2" in {p.login_name for p, _pw in result.created}
