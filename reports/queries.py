@@ -133,13 +133,13 @@ class Overview:
 
 def active_staff(role) -> "QuerySet[User]":  # noqa: F821 - the queryset type, for readers
     """The in-service staff of the role's scope (单位在职人员): active people with an
-    institute."""
-    return people_in_scope(role).filter(is_active=True, institute__isnull=False)
+    institute, not administrator-only logins."""
+    return people_in_scope(role).filter(is_active=True, institute__isnull=False, admin_only=False)
 
 
 def active_staff_of(institute: Org) -> "QuerySet[User]":  # noqa: F821
-    """单位在职人员 of one institute."""
-    return User.objects.filter(institute=institute, is_active=True)
+    """单位在职人员 of one institute (an administrator-only login is no staff member)."""
+    return User.objects.filter(institute=institute, is_active=True, admin_only=False)
 
 
 def staff_rows(people, year: int, *, with_classes: bool = True) -> tuple[list[StaffRow], dict[int, YearRules]]:
@@ -149,7 +149,7 @@ def staff_rows(people, year: int, *, with_classes: bool = True) -> tuple[list[St
     people = list(people.select_related("institute", "department")
                   .only("pk", "real_name", "login_name", "employee_no", "institute__name",
                         "institute__path", "institute__root_id", "department__name",
-                        "post_type", "hire_date", "hours_required"))
+                        "post_type", "hire_date", "hours_required", "admin_only"))
     institutes = {p.institute_id: p.institute for p in people if p.institute_id}
     rules = policies_for_units(list(institutes.values()), year)
     # The ids go to the database as a subquery, never as a list of 70,000 parameters.
@@ -164,7 +164,8 @@ def staff_rows(people, year: int, *, with_classes: bool = True) -> tuple[list[St
             institute_id=p.institute_id, institute=p.institute.name if p.institute_id else "",
             department_id=p.department_id, department=p.department.name if p.department_id else "",
             post_type=p.post_type, post_type_label=str(labels.get(p.post_type, "")),
-            hire_date=p.hire_date, hours_required=p.hours_required,
+            # An administrator-only account (accounts.queries.owing_hours) owes no hours.
+            hire_date=p.hire_date, hours_required=p.hours_required and not p.admin_only,
             new_hire=p.hire_date is not None and p.hire_date.year == year,
             total=t.get("total", 0), effective=t.get("effective", 0),
             classes=t.get("classes", {}),
@@ -357,7 +358,8 @@ def backbone_by_institute(institutes, year: int) -> list[tuple[Org, BackboneRepo
     institutes = list(institutes)
     reports = {r.institute_id: r for r in BackboneReport.objects.filter(
         institute__in=institutes, year=year).annotate(n=Count("nominations"))}
-    staff = dict(User.objects.filter(institute__in=institutes, is_active=True).values("institute_id")
+    staff = dict(User.objects.filter(institute__in=institutes, is_active=True, admin_only=False)
+                 .values("institute_id")
                  .annotate(n=Count("pk")).values_list("institute_id", "n").order_by())
     rules = policies_for_units(institutes, year)
     out = []

@@ -14,7 +14,7 @@ def cast_policies(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0005_fill_yearly_totals'),
+        ('ledger', '0006_backbone_basis_total_by_default'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0006_policy_hours_display_terms'),
+        ('ledger', '0007_policy_hours_display_terms'),
     ]
 
     operations = [
