@@ -89,7 +89,7 @@ def test_archive_shows_hours_per_subject_and_caps_online(cast_school):
     assert "组织人事部认可的其他网络培训 <span class=\"num\">0.0学时" in online
     assert "党的基本理论和党性教育培训 <span class=\"num\">24.0学时" in offline
     assert "党组织集体学习、党课学习 <span class=\"num\">0.0学时" in offline
-    assert "(有效学时50.0学时)" in online
+    assert "(有效学时 50.0学时)" in online
     tables = page.split('data-testid="table-offline"')[1]
     assert tables.index("线上培训") > 0 and "24.0学时" in tables.split('data-testid="table-online"')[0]
     assert "小时" not in page.split("<main")[1]
