@@ -86,6 +86,8 @@ class MineFilterForm(forms.Form):
     year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
     category = forms.ChoiceField(label=_("Training category"), required=False)
     q = forms.CharField(label=_("Training name"), max_length=100, required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All"))] + list(ClaimStatus.choices))
     size = forms.TypedChoiceField(label=_("Per page"), coerce=int, required=False, empty_value=5,
                                   choices=[(n, n) for n in PAGE_SIZES])
 

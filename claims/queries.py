@@ -5,8 +5,11 @@ from claims.access import claims_under, reviewable_claims
 from claims.models import Attachment, Claim, ClaimKind, ClaimSettings, SupplementaryWindow
 
 
-def my_claims(user, *, kind: str, year: int | None = None, category: str = "", q: str = "") -> QuerySet[Claim]:
+def my_claims(user, *, kind: str, year: int | None = None, category: str = "", q: str = "",
+              status: str = "") -> QuerySet[Claim]:
     claims = Claim.objects.filter(owner=user, kind=kind).annotate(n_files=Count("attachments"))
+    if status:
+        claims = claims.filter(status=status)
     if year:
         claims = claims.filter(year=year)
     if category:

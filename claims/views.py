@@ -172,7 +172,7 @@ def mine(request, kind):
         data = form.cleaned_data if request.GET else {}
         size = data.get("size") or 5
         claims = my_claims(user, kind=kind, year=data.get("year"), category=data.get("category", ""),
-                           q=data.get("q", ""))
+                           q=data.get("q", ""), status=data.get("status", ""))
     page = Paginator(claims, size).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

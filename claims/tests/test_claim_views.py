@@ -422,3 +422,15 @@ def test_submitting_says_submitted_and_saving_says_saved(cast, client):
     assert "已提交审核" in sent and "已保存" not in sent
     kept = client.post(url, {**FORM, "name": "暂存的", "action": "save"}, follow=True).content.decode()
     assert "已保存" in kept and "已提交审核" not in kept
+
+
+def test_my_claims_have_a_heading_and_a_status_filter(cast, client):
+    claim_create(actor=cast.learner, kind="external_training", data=claim_data(name="待审的"), submit=True)
+    claim_create(actor=cast.learner, kind="external_training", data=claim_data(name="暂存的"))
+    login(client, cast.learner)
+    url = "/learning/external/external_training/"
+    html = client.get(url).content.decode()
+    assert "<h1>我的外部学习</h1>" in html and "待审的" in html and "暂存的" in html
+    only = client.get(url + "?status=draft").content.decode()
+    assert "暂存的" in only.split('data-testid="my-claims"')[1] and "待审的" not in only.split('data-testid="my-claims"')[1]
+    assert client.get(url + "?status=nonsense").status_code == 200
