@@ -12,7 +12,10 @@ from core.errors import DomainError
 class AdminLoginForm(AdminAuthenticationForm):
     """The Django admin's login through the project's own authentication service: the
     same throttle budgets, the same audit rows (action `django_admin.*`), the same
-    generic refusal. Then Django's own check that the person is staff."""
+    generic refusal. It has no CAPTCHA field: once the throttle asks for one, an operator
+    logs in on the login page first (the device cookie it leaves exempts this browser),
+    so this form is no way around the CAPTCHA. Then Django's own check that the person
+    is staff."""
 
     def clean(self):
         identifier = self.cleaned_data.get("username")
@@ -24,7 +27,8 @@ class AdminLoginForm(AdminAuthenticationForm):
         try:
             user = authenticate_with_throttle(identifier=identifier, password=password,
                                               client=login_client(self.request),
-                                              purpose="django_admin")
+                                              purpose="django_admin",
+                                              captcha_passed=False)
         except DomainError as exc:
             raise forms.ValidationError(str(exc.message), code=exc.code) from None
         self.confirm_login_allowed(user)

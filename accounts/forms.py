@@ -9,6 +9,12 @@ class LoginForm(forms.Form):
                                                           "autocomplete": "username"}))
     password = forms.CharField(label=_("Password"), max_length=4096, strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    # 验证码: shown (accounts/login.html) only once the throttle asks for it.
+    captcha_key = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+    captcha = forms.CharField(label=_("Verification code"), required=False, max_length=16,
+                              widget=forms.TextInput(attrs={"autocomplete": "off",
+                                                            "autocapitalize": "characters",
+                                                            "spellcheck": "false"}))
 
 
 class PasswordChangeForm(forms.Form):

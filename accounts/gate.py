@@ -23,6 +23,7 @@ INITIAL_PASSWORD_ALLOWED = frozenset({
     ("api/v1/auth/tokens/<token_id>", "DELETE"),
     # Anonymous API operations (they never ask who is signed in).
     ("api/v1/auth/tokens", "POST"),
+    ("api/v1/auth/captcha", "POST"),
     ("api/v1/openapi.json", "GET"),
     ("api/v1/docs", "GET"),
     ("api/v1/", "GET"),  # ninja's root: answers 404 to everyone

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "captcha",  # django-simple-captcha: challenge table and image renderer (accounts.services.captcha)
     "core",
     "orgs",
     "accounts",
@@ -218,6 +219,13 @@ XUESHI_LOGIN_LOCK_MAX_SECONDS = env_int("XUESHI_LOGIN_LOCK_MAX_SECONDS", 24 * 36
 # Failures of the shared budget after which clients without the device cookie see a CAPTCHA.
 XUESHI_LOGIN_CAPTCHA_AFTER = env_int("XUESHI_LOGIN_CAPTCHA_AFTER", 2, minimum=0)
 XUESHI_DEVICE_COOKIE_DAYS = env_int("XUESHI_DEVICE_COOKIE_DAYS", 180, minimum=1)
+# 验证码 (django-simple-captcha; its URLs are not routed: accounts serves the pictures).
+CAPTCHA_CHALLENGE_FUNCT = "accounts.services.captcha.captcha_text"
+CAPTCHA_LENGTH = 4
+CAPTCHA_TIMEOUT = env_int("XUESHI_CAPTCHA_MINUTES", 5, minimum=1)  # minutes
+CAPTCHA_FONT_SIZE = 30
+CAPTCHA_LETTER_ROTATION = (-25, 25)
+CAPTCHA_TEST_MODE = False
 XUESHI_DEVICE_COOKIE_SECURE = HTTPS
 # --- end of accounts/auth settings ---
 

@@ -1,5 +1,7 @@
+import base64
 from datetime import datetime
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
@@ -8,6 +10,8 @@ from accounts.models import User
 from accounts.queries import roles_of
 from accounts.services import (
     authenticate_with_throttle,
+    captcha_new,
+    captcha_solve,
     password_change,
     profile_update,
     token_create,
@@ -30,6 +34,17 @@ class TokenIn(Schema):
     login: str = Field(..., max_length=254, description="login name, email or mobile")
     password: str = Field(..., max_length=4096)
     name: str = Field("", max_length=64, description="a label such as the device name")
+    captcha_key: str = Field("", max_length=40,
+                             description="the key of a challenge from POST /api/v1/auth/captcha, "
+                                         "once an answer said captcha_required")
+    captcha: str = Field("", max_length=16, description="the characters in its picture")
+
+
+class CaptchaOut(Schema):
+    key: str
+    image_url: str
+    image_png_base64: str
+    expires_at: datetime
 
 
 class TokenCreatedOut(Schema):
@@ -120,14 +135,34 @@ def me_out(user: User, admin_role=None) -> dict:
              url_name="token_obtain")
 def token_obtain(request, payload: TokenIn):
     """Exchange a login name (or email or mobile) and password for a bearer token. With an
-    initial password only the password change works until it is changed."""
-    # The token endpoint has no CAPTCHA; it draws on the account's shared budget (or the
-    # device's, if the client sends the browser's device cookie).
+    initial password only the password change works until it is changed. After a few
+    failures for the account the answer is 400 `captcha_required`: fetch a challenge
+    with `POST /api/v1/auth/captcha` and send its `key` and the characters of its
+    picture as `captcha_key` and `captcha` (each challenge answers once)."""
+    # Draws on the account's shared budget (or the device's, if the client sends the
+    # browser's device cookie), and on the same CAPTCHA rule as the login page.
+    passed = bool(payload.captcha_key) and captcha_solve(key=payload.captcha_key,
+                                                          answer=payload.captcha)
     user = authenticate_with_throttle(identifier=payload.login, password=payload.password,
-                                      client=login_client(request), purpose="token")
+                                      client=login_client(request), purpose="token",
+                                      captcha_passed=passed)
     token, secret = token_create(user=user, name=payload.name)
     return Status(201, {"id": token.pk, "token": secret,
                         "password_change_required": user.password_is_initial})
+
+
+@router.post("/auth/captcha", auth=None, response={201: CaptchaOut}, url_name="captcha_new")
+def captcha_challenge(request):
+    """A fresh 验证码 challenge for `POST /api/v1/auth/tokens`: its key, its picture (PNG,
+    inline and at `image_url`) and when it expires. It answers once, right or wrong."""
+    from captcha.views import captcha_image
+
+    store = captcha_new()
+    picture = captcha_image(request, store.hashkey).content
+    return Status(201, {"key": store.hashkey,
+                        "image_url": reverse("accounts:captcha_image", args=[store.hashkey]),
+                        "image_png_base64": base64.b64encode(picture).decode(),
+                        "expires_at": store.expiration})
 
 
 @router.get("/auth/tokens", response=list[TokenOut], url_name="token_list")

@@ -51,7 +51,8 @@ def test_operator_cannot_edit_a_unit_or_a_person(cast, operator, client):
     assert cast.learner.login_name == "niaot-zhangsan"
 
 
-@override_settings(XUESHI_LOGIN_FAILURES_ALLOWED=3, XUESHI_LOGIN_COOLOFF_SECONDS=900)
+@override_settings(XUESHI_LOGIN_FAILURES_ALLOWED=3, XUESHI_LOGIN_COOLOFF_SECONDS=900,
+                   XUESHI_LOGIN_CAPTCHA_AFTER=100)
 def test_admin_login_is_throttled_and_audited(cast, operator):
     for n in range(3):
         response = admin_login(Client(), "ops", "guess", ip=f"172.16.0.{n}")

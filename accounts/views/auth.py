@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -15,6 +16,10 @@ from accounts.queries import roles_of
 from accounts.services import (
     admin_mode_check_password,
     authenticate_with_throttle,
+    captcha_live,
+    captcha_new,
+    captcha_solve,
+    login_needs_captcha,
     password_change,
     user_end_other_sessions,
 )
@@ -39,13 +44,20 @@ def login_view(request):
     if request.user.is_authenticated and request.method == "GET":
         return redirect("portal:home")
     form = LoginForm(request.POST or None)
+    show_captcha = False
     if request.method == "POST" and form.is_valid():
+        client = login_client(request)
+        data = form.cleaned_data
+        # A challenge sent along answers once, right or wrong (accounts.services.captcha).
+        passed = bool(data["captcha_key"]) and captcha_solve(key=data["captcha_key"],
+                                                              answer=data["captcha"])
         try:
-            user = authenticate_with_throttle(identifier=form.cleaned_data["login"],
-                                              password=form.cleaned_data["password"],
-                                              client=login_client(request))
+            user = authenticate_with_throttle(identifier=data["login"], password=data["password"],
+                                              client=client, captcha_passed=passed)
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            form.add_error("captcha" if exc.field == "captcha" else None, exc.message)
+            # The next attempt must solve a fresh picture once the throttle says so.
+            show_captcha = login_needs_captcha(identifier=data["login"], client=client)
         else:
             login(request, user, backend="accounts.backends.LoginNameEmailMobileBackend")
             remember_stamp(request, user)
@@ -57,8 +69,27 @@ def login_view(request):
             # This browser now has its own failure budget for the account.
             remember_device(request, response, user)
             return response
-    return render(request, "accounts/login.html", {"form": form,
-                                                   "next": request.GET.get("next", "")})
+    return render(request, "accounts/login.html", {
+        "form": form, "next": request.POST.get("next") or request.GET.get("next", ""),
+        "challenge": captcha_new() if show_captcha else None})
+
+
+@require_http_methods(["GET"])
+def captcha_refresh_view(request):
+    """换一张: a fresh challenge for the login form (an htmx fragment)."""
+    return render(request, "accounts/_captcha.html", {"challenge": captcha_new()})
+
+
+@require_http_methods(["GET"])
+def captcha_image_view(request, key):
+    """The picture of a live challenge; 404 once it is used or expired."""
+    from captcha.views import captcha_image
+
+    if captcha_live(key) is None:
+        raise Http404
+    response = captcha_image(request, key)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST

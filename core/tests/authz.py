@@ -72,6 +72,8 @@ SIDE_PERSON = {"own": "learner", "peer": "colleague", "outside": "outsider_learn
 ANONYMOUS_ALLOWED = {
     "accounts:login", "set_language", "api:openapi-json", "api:openapi-view", "admin:login",
     "POST /api/v1/auth/tokens",
+    # 验证码 of the login: a fresh challenge and the picture of a live one.
+    "accounts:captcha_refresh", "accounts:captcha_image", "POST /api/v1/auth/captcha",
 }
 # Django admin routes anyone may reach: its login form, and logging out (which ends
 # only the caller's own session and grants nothing).
@@ -182,6 +184,15 @@ register(Factory("org unit", _orgs), "org_id", "orgs:edit:pk")
 register(Factory("api token", _api_tokens, owner_only=True), "token_id")
 register(Factory("year", _years, unscoped=True), "year")
 register(Factory("artifact token", _artifact_tokens, unscoped=True), "accounts:artifact:token")
+
+
+def _captchas(world, side):
+    from accounts.services import captcha_new
+
+    return [world.memo("captcha", lambda: captcha_new().hashkey), "0" * 40]
+
+
+register(Factory("captcha challenge", _captchas, unscoped=True), "accounts:captcha_image:key")
 
 
 def _jobs(world, side):
@@ -623,9 +634,9 @@ def body_text(response) -> str:
     return text
 
 
-# Rows that legitimately change on a request that changes nothing: the session store and
-# last-use clocks.
-_VOLATILE_MODELS = {"sessions.Session"}
+# Rows that legitimately change on a request that changes nothing: the session store,
+# CAPTCHA challenges (anyone may ask for one; they grant nothing) and last-use clocks.
+_VOLATILE_MODELS = {"sessions.Session", "captcha.CaptchaStore"}
 _VOLATILE_FIELDS = {"accounts.User.last_login", "accounts.ApiToken.last_used_at",
                     "accounts.ApiToken.admin_last"}
 
@@ -870,6 +881,8 @@ PAGE_API_PAIRS = (
 # API operations no page does, and why.
 API_ONLY = {
     "POST /api/v1/auth/tokens": "the mobile client's login; pages log in with a session",
+    "POST /api/v1/auth/captcha": "the mobile client's 验证码 for its login; the login page "
+                                 "shows one in the form",
     "GET /api/v1/auth/tokens": "the person's own bearer tokens; pages use no tokens",
     "DELETE /api/v1/auth/tokens/{token_id}": "revoking one's own bearer token",
     "GET /api/v1/orgs/tree": "the unit picker of the client: the person's own institute or "
