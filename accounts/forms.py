@@ -45,3 +45,46 @@ class AdminModeForm(forms.Form):
     def __init__(self, *args, roles=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [(r.pk, str(r)) for r in roles]
+
+
+class PasswordResetRequestForm(forms.Form):
+    """忘记密码, step one: who, and which way the reset should come."""
+
+    login = forms.CharField(label=_("Login name, email or mobile"), max_length=254,
+                            widget=forms.TextInput(attrs={"autofocus": True,
+                                                          "autocomplete": "username"}))
+    channel = forms.ChoiceField(label=_("Send the reset by"), widget=forms.RadioSelect,
+                                initial="email")
+
+    def __init__(self, *args, sms=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("email", _("a link to my email"))]
+        if sms:
+            choices.append(("sms", _("a code to my mobile (SMS)")))
+        self.fields["channel"].choices = choices
+
+
+class PasswordResetSetForm(forms.Form):
+    """The page an emailed link leads to: the new password, twice."""
+
+    new_password = forms.CharField(label=_("New password"), max_length=4096, strip=False,
+                                   widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    new_password2 = forms.CharField(label=_("New password again"), max_length=4096, strip=False,
+                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password") != data.get("new_password2"):
+            self.add_error("new_password2", _("The two new passwords differ."))
+        return data
+
+
+class PasswordResetCodeForm(PasswordResetSetForm):
+    """The SMS way: the identifier, the code received and the new password, twice."""
+
+    login = forms.CharField(label=_("Login name, email or mobile"), max_length=254,
+                            widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    code = forms.CharField(label=_("Code from the SMS"), max_length=12,
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code",
+                                                         "inputmode": "numeric"}))
+    field_order = ["login", "code", "new_password", "new_password2"]

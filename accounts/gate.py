@@ -24,6 +24,9 @@ INITIAL_PASSWORD_ALLOWED = frozenset({
     # Anonymous API operations (they never ask who is signed in).
     ("api/v1/auth/tokens", "POST"),
     ("api/v1/auth/captcha", "POST"),
+    ("api/v1/auth/password-reset", "POST"),
+    ("api/v1/auth/password-reset/link", "POST"),
+    ("api/v1/auth/password-reset/code", "POST"),
     ("api/v1/openapi.json", "GET"),
     ("api/v1/docs", "GET"),
     ("api/v1/", "GET"),  # ninja's root: answers 404 to everyone

@@ -224,3 +224,21 @@ class LoginThrottle(models.Model):
 
     def __str__(self):
         return self.key[:12]
+
+
+class PasswordResetCode(models.Model):
+    """A code sent by SMS for 忘记密码 (accounts.services.reset). Only an HMAC of the code
+    is stored; it expires, allows a few attempts and answers once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"reset code of {self.user_id} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -226,6 +226,16 @@ CAPTCHA_TIMEOUT = env_int("XUESHI_CAPTCHA_MINUTES", 5, minimum=1)  # minutes
 CAPTCHA_FONT_SIZE = 30
 CAPTCHA_LETTER_ROTATION = (-25, 25)
 CAPTCHA_TEST_MODE = False
+# 忘记密码 (accounts.services.reset): emailed links live 30 minutes, SMS codes 10.
+PASSWORD_RESET_TIMEOUT = env_int("XUESHI_RESET_LINK_SECONDS", 30 * 60, minimum=60)
+XUESHI_RESET_CODE_SECONDS = env_int("XUESHI_RESET_CODE_SECONDS", 10 * 60, minimum=60)
+XUESHI_RESET_CODE_ATTEMPTS = env_int("XUESHI_RESET_CODE_ATTEMPTS", 5, minimum=1)
+XUESHI_RESET_WINDOW_SECONDS = env_int("XUESHI_RESET_WINDOW_SECONDS", 3600, minimum=60)
+XUESHI_RESET_REQUESTS_PER_ACCOUNT = env_int("XUESHI_RESET_REQUESTS_PER_ACCOUNT", 3, minimum=1)
+XUESHI_RESET_REQUESTS_PER_ADDRESS = env_int("XUESHI_RESET_REQUESTS_PER_ADDRESS", 20, minimum=1)
+# A class with send(mobile, text) (accounts.sms); empty: no SMS, the reset offers email only.
+XUESHI_SMS_BACKEND = env_str("XUESHI_SMS_BACKEND",
+                             "" if PRODUCTION else "accounts.sms.ConsoleSmsBackend")
 XUESHI_DEVICE_COOKIE_SECURE = HTTPS
 # --- end of accounts/auth settings ---
 
@@ -244,11 +254,12 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "xueshi@localhost")
-EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if EMAIL_HOST
-    else "django.core.mail.backends.locmem.EmailBackend"
-)
+# Without SMTP, development prints mails (reset links included) to the console;
+# production keeps them in memory, i.e. sends nothing. EMAIL_BACKEND overrides both.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+    else "django.core.mail.backends.locmem.EmailBackend" if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend"))
 
 LOGGING = {
     "version": 1,

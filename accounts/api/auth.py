@@ -1,5 +1,6 @@
 import base64
 from datetime import datetime
+from typing import Literal
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,6 +14,9 @@ from accounts.services import (
     captcha_new,
     captcha_solve,
     password_change,
+    password_reset_request,
+    password_reset_with_code,
+    password_reset_with_link,
     profile_update,
     token_create,
     token_enter_admin_mode,
@@ -45,6 +49,29 @@ class CaptchaOut(Schema):
     image_url: str
     image_png_base64: str
     expires_at: datetime
+
+
+class ResetRequestIn(Schema):
+    login: str = Field(..., max_length=254, description="login name, email or mobile")
+    channel: Literal["email", "sms"] = Field(
+        "email", description="email: a link to the email on record; sms: a code to the "
+                             "mobile on record (when the server has SMS)")
+
+
+class ResetLinkIn(Schema):
+    uid: str = Field(..., max_length=32, description="the uid part of the emailed link")
+    token: str = Field(..., max_length=64, description="the token part of the emailed link")
+    new_password: str = Field(..., max_length=4096)
+
+
+class ResetCodeIn(Schema):
+    login: str = Field(..., max_length=254, description="login name, email or mobile")
+    code: str = Field(..., max_length=12, description="the six digits of the SMS")
+    new_password: str = Field(..., max_length=4096)
+
+
+class MessageOut(Schema):
+    message: str
 
 
 class TokenCreatedOut(Schema):
@@ -163,6 +190,43 @@ def captcha_challenge(request):
                         "image_url": reverse("accounts:captcha_image", args=[store.hashkey]),
                         "image_png_base64": base64.b64encode(picture).decode(),
                         "expires_at": store.expiration})
+
+
+@router.post("/auth/password-reset", auth=None,
+             response={202: MessageOut, 400: ErrorOut, 429: ErrorOut},
+             url_name="password_reset_request")
+def password_reset_request_op(request, payload: ResetRequestIn):
+    """忘记密码: send a reset link (email) or code (SMS). The answer is the same whether or
+    not the account exists; 429 when too many resets were asked for the account or from
+    this address."""
+
+    def link_for(uidb64, token):
+        return request.build_absolute_uri(
+            reverse("accounts:password_reset_link", args=[uidb64, token]))
+
+    message = password_reset_request(identifier=payload.login, channel=payload.channel,
+                                     client=login_client(request), link_for=link_for)
+    return Status(202, {"message": message})
+
+
+@router.post("/auth/password-reset/link", auth=None, response={204: None, 400: ErrorOut},
+             url_name="password_reset_with_link")
+def password_reset_link_op(request, payload: ResetLinkIn):
+    """Set a new password with the two parts of an emailed link (`/password/reset/<uid>/
+    <token>/`). It answers once; every session and token of the person ends."""
+    password_reset_with_link(uidb64=payload.uid, token=payload.token,
+                             new_password=payload.new_password, client=login_client(request))
+    return Status(204, None)
+
+
+@router.post("/auth/password-reset/code", auth=None, response={204: None, 400: ErrorOut},
+             url_name="password_reset_with_code")
+def password_reset_code_op(request, payload: ResetCodeIn):
+    """Set a new password with the SMS code. A code allows a few tries and answers once;
+    every session and token of the person ends."""
+    password_reset_with_code(identifier=payload.login, code=payload.code,
+                             new_password=payload.new_password, client=login_client(request))
+    return Status(204, None)
 
 
 @router.get("/auth/tokens", response=list[TokenOut], url_name="token_list")

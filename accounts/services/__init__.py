@@ -8,5 +8,6 @@ people: creating, editing, deactivating staff; roles; login names; imports.
 from accounts.services.auth import *  # noqa: F401,F403
 from accounts.services.captcha import *  # noqa: F401,F403
 from accounts.services.profile import *  # noqa: F401,F403
+from accounts.services.reset import *  # noqa: F401,F403
 from accounts.services.staff import *  # noqa: F401,F403
 from accounts.services.throttle import *  # noqa: F401,F403

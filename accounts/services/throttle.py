@@ -30,6 +30,7 @@ from accounts.models import LoginThrottle
 __all__ = [
     "LoginClient",
     "throttle_bucket",
+    "throttle_key",
     "throttle_reserve",
     "throttle_give_back",
     "throttle_clear",
@@ -69,20 +70,28 @@ def throttle_bucket(*, user=None, identifier: str = "", client: LoginClient | No
     return hashlib.sha256(subject.encode()).hexdigest()
 
 
+def throttle_key(subject: str) -> str:
+    """The key of a budget named by `subject` (other uses of the throttle: "reset:..." for
+    password-reset requests)."""
+    return hashlib.sha256(subject.encode()).hexdigest()
+
+
 def _lock_length(lockouts: int) -> timedelta:
     base = settings.XUESHI_LOGIN_COOLOFF_SECONDS
     seconds = min(base * 2 ** min(max(lockouts - 1, 0), 20), settings.XUESHI_LOGIN_LOCK_MAX_SECONDS)
     return timedelta(seconds=max(seconds, base))
 
 
-def throttle_reserve(key: str) -> datetime | None:
+def throttle_reserve(key: str, *, limit: int | None = None,
+                     window_seconds: int | None = None) -> datetime | None:
     """Count one attempt on the budget `key`. Returns None when the attempt may go on,
     else the moment the budget opens again (the attempt is then not counted). Invariant:
-    at most XUESHI_LOGIN_FAILURES_ALLOWED attempts pass per window, also under parallel
-    requests (the row is locked from the read to the write)."""
+    at most `limit` (XUESHI_LOGIN_FAILURES_ALLOWED) attempts pass per window
+    (XUESHI_LOGIN_COOLOFF_SECONDS), also under parallel requests (the row is locked from
+    the read to the write)."""
     now = timezone.now()
-    window = timedelta(seconds=settings.XUESHI_LOGIN_COOLOFF_SECONDS)
-    limit = settings.XUESHI_LOGIN_FAILURES_ALLOWED
+    window = timedelta(seconds=window_seconds or settings.XUESHI_LOGIN_COOLOFF_SECONDS)
+    limit = limit or settings.XUESHI_LOGIN_FAILURES_ALLOWED
     with transaction.atomic():
         LoginThrottle.objects.get_or_create(key=key)
         row = LoginThrottle.objects.select_for_update().get(key=key)

@@ -74,6 +74,10 @@ ANONYMOUS_ALLOWED = {
     "POST /api/v1/auth/tokens",
     # 验证码 of the login: a fresh challenge and the picture of a live one.
     "accounts:captcha_refresh", "accounts:captcha_image", "POST /api/v1/auth/captcha",
+    # 忘记密码: asking for a reset and setting the password with a link or an SMS code.
+    "accounts:password_reset", "accounts:password_reset_code", "accounts:password_reset_set",
+    "accounts:password_reset_link", "POST /api/v1/auth/password-reset",
+    "POST /api/v1/auth/password-reset/link", "POST /api/v1/auth/password-reset/code",
 }
 # Django admin routes anyone may reach: its login form, and logging out (which ends
 # only the caller's own session and grants nothing).
@@ -193,6 +197,11 @@ def _captchas(world, side):
 
 
 register(Factory("captcha challenge", _captchas, unscoped=True), "accounts:captcha_image:key")
+# A reset link of nobody (uid 1 in base64, a token that never checks).
+register(Factory("reset link uid", lambda world, side: ["MQ"], unscoped=True),
+         "accounts:password_reset_link:uidb64")
+register(Factory("reset link token", lambda world, side: ["authz-no-such-token"], unscoped=True),
+         "accounts:password_reset_link:token")
 
 
 def _jobs(world, side):
@@ -876,6 +885,10 @@ PAGE_API_PAIRS = (
     Pair("accounts:profile", "POST", "PATCH /api/v1/me", None),
     Pair("accounts:password_change", "POST", "POST /api/v1/me/password", None),
     Pair("accounts:admin_mode", "POST", "POST /api/v1/auth/admin-mode", None),
+    # 忘记密码 (anyone, signed in or not)
+    Pair("accounts:password_reset", "POST", "POST /api/v1/auth/password-reset", None),
+    Pair("accounts:password_reset_set", "POST", "POST /api/v1/auth/password-reset/link", None),
+    Pair("accounts:password_reset_code", "POST", "POST /api/v1/auth/password-reset/code", None),
 )
 
 # API operations no page does, and why.
