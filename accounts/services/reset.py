@@ -189,7 +189,7 @@ def _finish(user: User, new_password: str, *, channel: str, client: LoginClient)
         used_at=timezone.now())
     audit_record(actor=user, action="password.reset_by_self", obj=user, org=user.institute,
                  ip=client.ip, note=channel)
-    notify(recipients=[user], kind="password_reset",
+    notify(recipients=[user], kind="password.reset",
            title=_("Your password was reset"),
            body=_("Your password was reset through 忘记密码 (%(channel)s) from the address "
                   "%(ip)s. All your sessions and tokens were ended. If this was not you, "

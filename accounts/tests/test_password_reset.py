@@ -101,7 +101,7 @@ def test_email_link_sets_the_password_and_ends_sessions_and_tokens(person, cast)
     assert old_session.get("/").status_code == 302
     assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
     assert AuditEvent.objects.filter(action="password.reset_by_self", actor=person).count() == 1
-    assert Notification.objects.filter(recipient=person, kind="password_reset").exists()
+    assert Notification.objects.filter(recipient=person, kind="password.reset").exists()
     assert Client().post("/login/", {"login": "niaot-zhangsan", "password": NEW}).status_code == 302
 
 
