@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PostType
 from core.errors import DomainError, ErrorCode
-from core.validators import BoundedDateField
+from core.validators import BoundedDateField, StrictIntegerField
 from orgs.queries import departments_in_scope
 
 FIRST_YEAR = 2000
@@ -56,7 +56,13 @@ class StaffFilterForm(YearForm):
         self.fields["department"].choices = [("", _("All"))] + [(d.pk, d.name) for d in self.departments]
         # A unit outside the scope is not an error: it matches nobody (a filter only
         # narrows the scope), so any id is accepted here and looked up below.
-        self.fields["department"].valid_value = lambda value: True
+        # Still a strict number: ASCII digits only, bounded (no "-5", no "１２").
+        self.fields["department"].valid_value = _unit_id
+
+
+def _unit_id(value) -> bool:
+    text = str(value)
+    return text.isascii() and text.isdigit() and 0 < int(text[:10]) < 2**31 and len(text) <= 10
 
 
 def _band(value):
@@ -111,7 +117,7 @@ class BackboneWindowForm(forms.Form):
 class SummaryForm(forms.Form):
     """The two fields of 年度培训总结 people fill; the computed ones are not fields."""
 
-    person_times = forms.IntegerField(label=_("Total person-times"), required=False, min_value=0,
+    person_times = StrictIntegerField(label=_("Total person-times"), required=False, min_value=0,
                                       max_value=10_000_000)
     funding = forms.CharField(label=_("Total funding (10k yuan)"), required=False, max_length=20)
 
