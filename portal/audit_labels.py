@@ -159,7 +159,23 @@ def action_label(code: str) -> str:
 
 
 def field_label(key: str) -> str:
-    return str(FIELDS.get(key, key))
+    """A label from the table, else the verbose name of the field on the models audit rows
+    are about (Policy's fields, a person's, a unit's, a claim's); "<class> cap" names the
+    class's yearly cap."""
+    if key in FIELDS:
+        return str(FIELDS[key])
+    from ledger.models import Policy
+
+    if key.endswith(" cap"):
+        code = key[:-4]
+        name = dict(CapClass.objects.values_list("code", "name").distinct()).get(code, code)
+        return f"{name} · {FIELDS['cap_minutes']}"
+    for model in (Policy, User, Org):
+        try:
+            return str(model._meta.get_field(key).verbose_name)
+        except Exception:  # noqa: BLE001, S112 - not a field of this model: try the next
+            continue
+    return key
 
 
 OBJECT_TYPES = {

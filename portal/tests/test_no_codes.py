@@ -15,7 +15,7 @@ from django.test import Client
 from accounts.models import User
 from claims.models import ClaimKind, ClaimStatus
 from core.permissions import Role
-from ledger.models import CapClass, Category
+from ledger.models import CapClass, Category, LedgerEntry
 from portal.audit_labels import ACTIONS
 from portal.demodata import DEMO_PASSWORD
 
@@ -126,6 +126,8 @@ def test_no_page_of_the_demo_shows_internal_codes(language, settings, tmp_path):
     # of our catalogs (在职自学).
     entered = set(User.objects.values_list("real_name", flat=True)) | set(
         CapClass.objects.values_list("name", flat=True)) | set(Category.objects.values_list("name", flat=True))
+    for details in LedgerEntry.objects.values_list("details", flat=True):  # place, organiser …
+        entered |= {v for v in (details or {}).values() if isinstance(v, str)}
     ours = chinese_of_our_strings() - entered if language == "en" else None
     visited, problems = 0, []
     for login in LOGINS:
