@@ -61,7 +61,7 @@ demo: seed
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/bandit -q -r config core orgs accounts ledger claims notifications reports portal -x '*/tests/*,*/migrations/*' -ll
+	$(BIN)/bandit -q -r config core orgs accounts ledger claims training notifications reports portal -x '*/tests/*,*/migrations/*' -ll
 
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run -v 1

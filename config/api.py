@@ -16,6 +16,7 @@ from ledger.api import router as ledger_router
 from notifications.api import router as notifications_router
 from orgs.api_tree import router as orgs_router
 from reports.api import router as reports_router
+from training.api import router as training_router
 
 # Every answer the code can give, declared on every operation (issue 9, "the contract"):
 # the error body is always {"code", "message", "field"}.
@@ -175,5 +176,6 @@ api.add_router("/", accounts_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/ledger", ledger_router)
 api.add_router("/claims", claims_router)
+api.add_router("/training", training_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/reports", reports_router)

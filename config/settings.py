@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "ledger",
     "claims",
     "reports",
+    "training",
     "notifications",
     "portal",
 ]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("ledger.urls")),
     path("", include("claims.urls")),
     path("", include("reports.urls")),
+    path("", include("training.urls")),
     path("", include("notifications.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

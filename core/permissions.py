@@ -39,8 +39,8 @@ _ORG = frozenset({Role.INSTITUTE_ADMIN, Role.ACADEMY_ADMIN})
 _ACADEMY = frozenset({Role.ACADEMY_ADMIN})
 
 # action → the roles that may do it (within their scope). A class admin (培训班管理员)
-# runs training classes; until those land they may enter admin mode and nothing else:
-# in particular they read no staff list, archive or claim (issue 9, finding 3).
+# runs the training projects assigned to them (training.manage) and nothing else: in
+# particular they read no staff list, archive or claim (issue 9, finding 3).
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "admin.home": _ALL,  # 我的管理: enter admin mode, see the admin home
     "staff.view": _STAFF,  # 人员管理: list, read a person (mobile, email, …)
@@ -64,6 +64,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "reports.backbone_window": _ACADEMY,  # open or close the reporting window
     "reports.summary": _ORG,  # 年度培训总结: read, export (the academy: every institute's)
     "reports.summary_edit": frozenset({Role.INSTITUTE_ADMIN}),  # create, refresh, edit, submit
+    # 培训班管理: class admins run the projects they are assigned to (training.access),
+    # institute and academy admins every project of their unit.
+    "training.manage": _ORG | {Role.CLASS_ADMIN},
+    "training.create": _ORG,  # create a project directly, assign its class admins
 }
 
 

@@ -372,6 +372,76 @@ def ledger_credit(*, person: User, cap_class: str, minutes: int, start: date, en
         raise
 
 
+def ledger_credit_parts(*, person: User, parts: list[tuple[str, int, str]], start: date, end: date,
+                        source_kind: str, source_id, source_label: str = "", actor=None,
+                        note: str = "", details: dict | None = None) -> list[LedgerEntry]:
+    """One source crediting several classes at once (a 混合 training project: its online
+    and offline hours), as one posting: `parts` are (cap_class, minutes, category), each
+    spread over the months from start to end. Idempotent per (source_kind, source_id,
+    person) like ledger_credit, and reversed as a whole by ledger_reverse_source.
+    A single part is exactly ledger_credit."""
+    parts = [(c, m, cat or "") for c, m, cat in parts if m]
+    if len(parts) <= 1:
+        cap_class, minutes, category = parts[0] if parts else ("offline", 0, "")
+        return ledger_credit(person=person, cap_class=cap_class, minutes=minutes, start=start,
+                             end=end, category=category, source_kind=source_kind,
+                             source_id=source_id, source_label=source_label, actor=actor,
+                             note=note, details=details)
+    source_id = str(source_id)
+    if source_kind not in SourceKind.values:
+        raise DomainError(ErrorCode.INVALID, _("Unknown source."), field="source_kind")
+    if len({c for c, _m, _cat in parts}) != len(parts):
+        raise DomainError(ErrorCode.INVALID, _("Unknown class of hours."), field="cap_class")
+    for _c, minutes, _cat in parts:
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 < minutes <= MAX_MINUTES:
+            raise DomainError(ErrorCode.INVALID, _("Hours must be more than zero."), field="minutes")
+    if end < start:
+        raise DomainError(ErrorCode.INVALID, _("The end is before the start."), field="end")
+    if (end.year * 12 + end.month) - (start.year * 12 + start.month) >= 120:
+        raise DomainError(ErrorCode.INVALID, _("A record cannot span more than ten years."), field="end")
+    if person.institute_id is None:
+        raise DomainError(ErrorCode.INVALID, _("This person belongs to no institute."), field="person")
+    _check_years(start, end, first=1900)
+    months = months_between(start, end)
+    rules = _rules_for(person, {y for y, _m in months})
+    for year_rules in rules.values():
+        for cap_class, _m, category in parts:
+            _check_class_and_category(year_rules, cap_class, category)
+    existing = _existing_credit(source_kind, source_id, person.pk)
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            entries = []
+            for index, (cap_class, minutes, category) in enumerate(parts):
+                # The first part keeps ledger_credit's key; the others add their class, so
+                # one (source, person, month) holds one entry per class.
+                suffix = "" if index == 0 else f":{cap_class}"
+                for (year, month), share in spread(minutes, months):
+                    entries.append(LedgerEntry.objects.create(
+                        person=person, year=year, month=month, cap_class=cap_class,
+                        category=category, minutes=share, source_kind=source_kind,
+                        source_id=source_id, source_label=(source_label or "")[:200],
+                        details=details or {}, credited_by=actor if getattr(actor, "pk", None) else None,
+                        idempotency_key=_credit_key(source_kind, source_id, person.pk, year, month) + suffix,
+                        note=note or ""))
+                    _add_total(person.pk, year, month, cap_class, share)
+            audit_record(actor=actor if getattr(actor, "pk", None) else None,
+                         action="ledger.credited", obj=person,
+                         org=person.department or person.institute,
+                         after={"source": f"{source_kind}:{source_id}",
+                                "parts": [{"class": c, "category": cat, "minutes": m}
+                                          for c, m, cat in parts],
+                                "months": [f"{y}-{m:02d}" for y, m in months]},
+                         note=note or "")
+            return entries
+    except IntegrityError:
+        existing = _existing_credit(source_kind, source_id, person.pk)
+        if existing:
+            return existing
+        raise
+
+
 def _fit_under_cap(person, cap_class, minutes, months, classes) -> int:
     years = {y for y, _m in months}
     if len(years) != 1:

@@ -326,6 +326,65 @@ if apps.is_installed("reports"):
 
     register(Factory("annual summary", _summaries), "summary_id", "reports:summary:pk")
 
+if apps.is_installed("training"):
+    def _projects(world, side):
+        """A training project on the side: own (organised by dept_a1, visible to the
+        institute), peer (dept_b, not public, so the learner does not see it), outside
+        (imr, visible to imr). The niaot class admin is assigned to own and peer; each
+        has an enrolment and an attendee of the side's person."""
+        c = world.cast
+        org = {"own": c.dept_a1, "peer": c.dept_b, "outside": c.imr_dept}.get(side)
+        if org is None:
+            return []
+
+        def make():
+            from accounts.models import Role
+            from training.models import Attendee, Enrolment, EnrolmentStatus
+            from training.services import project_create, project_implement
+            from training.tests.helpers import project_data
+
+            admin = c.institute_admin if side != "outside" else c.outsider_admin
+            role = admin.roles.get(role=Role.INSTITUTE_ADMIN)
+            project = project_create(actor=admin, role=role, data=project_data(
+                c, org=org, name=f"Authz{side.title()}Project", enrol_needs_approval=True,
+                visibility="private" if side == "peer" else "unit"))
+            project_implement(actor=admin, role=role, project_id=project.pk)
+            if side != "outside":
+                project.class_admins.add(c.class_admin)
+            person = _person(world, side)
+            Enrolment.objects.create(project=project, person=person, status=EnrolmentStatus.PENDING)
+            Attendee.objects.create(project=project, person=person, added_by=admin)
+            return project
+
+        return [world.memo(("project", side), make).pk]
+
+    def _sessions(world, side):
+        projects = _projects(world, side)
+        if not projects:
+            return []
+
+        def make():
+            from datetime import timedelta
+
+            from training.models import Project
+            from training.services import session_create
+
+            c = world.cast
+            admin = c.institute_admin if side != "outside" else c.outsider_admin
+            now = timezone.now()
+            return session_create(actor=admin, role=admin.roles.get(), project_id=projects[0], data={
+                "title": f"Authz{side.title()}Session", "starts_at": now, "ends_at": now + timedelta(hours=2),
+                "require_qr": True, "place": Project.objects.get(pk=projects[0]).place})
+
+        return [world.memo(("session", side), make).pk]
+
+    register(Factory("training session", _sessions), "session_id", "training:session_qr:pk",
+             "training:session_live:pk", "training:sign_in:pk")
+    register(Factory("training project", _projects), "project_id", "training:detail:pk",
+             "training:enrol_cancel:pk",
+             "training:manage_edit:pk", "training:manage_enrolments:pk",
+             "training:manage_attendees:pk", "training:manage_sessions:pk")
+
 if apps.is_installed("notifications"):
     def _notifications(world, side):
         person = _person(world, side)
@@ -863,6 +922,45 @@ PAGE_API_PAIRS = (
          "reports.summary_edit"),
     Pair("reports:summary", "POST", "POST /api/v1/reports/summaries/{summary_id}/submit",
          "reports.summary_edit"),
+    # 培训班管理
+    Pair("training:manage", "GET", "GET /api/v1/training/manage", "training.manage"),
+    Pair("training:create", "POST", "POST /api/v1/training/manage", "training.create"),
+    Pair("training:manage_edit", "GET", "GET /api/v1/training/manage/{project_id}", "training.manage"),
+    Pair("training:manage_edit", "POST", "PATCH /api/v1/training/manage/{project_id}", "training.manage"),
+    Pair("training:manage_edit", "POST", "POST /api/v1/training/manage/{project_id}/implement",
+         "training.manage"),
+    Pair("training:manage_edit", "POST", "POST /api/v1/training/manage/{project_id}/end",
+         "training.manage"),
+    Pair("training:manage_edit", "POST", "POST /api/v1/training/manage/{project_id}/cancel",
+         "training.manage"),
+    Pair("training:manage_enrolments", "GET", "GET /api/v1/training/manage/{project_id}/enrolments",
+         "training.manage"),
+    Pair("training:manage_enrolments", "POST",
+         "POST /api/v1/training/manage/{project_id}/enrolments/decide", "training.manage"),
+    Pair("training:manage_attendees", "GET", "GET /api/v1/training/manage/{project_id}/attendees",
+         "training.manage"),
+    Pair("training:manage_attendees", "POST", "POST /api/v1/training/manage/{project_id}/attendees",
+         "training.manage"),
+    Pair("training:manage_attendees", "POST",
+         "POST /api/v1/training/manage/{project_id}/attendees/confirm", "training.manage"),
+    Pair("training:manage_attendees", "POST",
+         "POST /api/v1/training/manage/{project_id}/attendees/unconfirm", "training.manage"),
+    # 培训项目 and 我的培训
+    Pair("training:catalogue", "GET", "GET /api/v1/training/projects", None),
+    Pair("training:detail", "GET", "GET /api/v1/training/projects/{project_id}", None),
+    Pair("training:detail", "POST", "POST /api/v1/training/projects/{project_id}/enrol", None),
+    Pair("training:enrol_cancel", "POST", "POST /api/v1/training/projects/{project_id}/cancel-enrolment",
+         None),
+    Pair("training:mine", "GET", "GET /api/v1/training/mine", None),
+    Pair("training:sign_in", "POST", "POST /api/v1/training/sessions/{session_id}/sign-in", None),
+    Pair("training:manage_sessions", "GET", "GET /api/v1/training/manage/{project_id}/sessions",
+         "training.manage"),
+    Pair("training:manage_sessions", "POST", "POST /api/v1/training/manage/{project_id}/sessions",
+         "training.manage"),
+    Pair("training:session_live", "GET", "GET /api/v1/training/manage/sessions/{session_id}/live",
+         "training.manage"),
+    Pair("training:session_qr", "POST", "POST /api/v1/training/manage/sessions/{session_id}/manual",
+         "training.manage"),
     # the person's own things (no role: the owner, or a reviewer in scope for files)
     Pair("ledger:archive", "GET", "GET /api/v1/ledger/archive/me", None),
     Pair("ledger:archive_entries", "GET", "GET /api/v1/ledger/entries/me", None),

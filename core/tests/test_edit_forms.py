@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.apps import apps
+from django.utils import timezone
 
 from claims.services import claim_create
 from claims.tests.helpers import YEAR, claim_data
@@ -23,7 +24,7 @@ from conftest import enter_admin, login
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {"core", "orgs", "accounts", "ledger", "claims", "notifications", "reports"}
+OUR_APPS = {"core", "orgs", "accounts", "ledger", "claims", "notifications", "reports", "training"}
 # Bookkeeping that a page view or a no-op save may touch without changing any data.
 IGNORED_MODELS = {"auditevent", "session", "loginthrottle", "loginattempt", "apitoken", "devicecookie"}
 IGNORED_FIELDS = {"updated_at", "last_login", "last_seen", "last_used_at", "admin_mode_at"}
@@ -118,6 +119,13 @@ def _cast_policy(cast, client):
     return f"/manage/policy/{YEAR}/"
 
 
+def _project(cast):
+    from training.tests.helpers import make_project
+
+    return make_project(cast, method="mixed", minutes=610, online_minutes=125, capacity=30,
+                        budget="1.50", enrol_opens=timezone.now(), enrol_needs_approval=True)
+
+
 def _policy(cast, client):
     enter_admin(client, cast.academy_admin)
     client.post(f"/manage/policy/{YEAR}/", {"action": "create", "ruleset": "cas"})
@@ -154,6 +162,11 @@ CASES = [
     ("institute name", "institute_admin", lambda c, cl: f"/manage/orgs/{c.niaot.pk}/", "name", {}),
     ("institute password policy", "institute_admin", lambda c, cl: f"/manage/orgs/{c.niaot.pk}/", "mode", {}),
     ("institute login rule", "institute_admin", lambda c, cl: f"/manage/orgs/{c.niaot.pk}/", "rule", {}),
+
+
+    ("training project", "institute_admin", lambda c, cl: f"/manage/training/{_project(c).pk}/", "name", {}),
+    ("training project (class admin)", "class_admin", lambda c, cl: f"/manage/training/{_project(c).pk}/",
+     "name", {}),
     ("claim settings", "institute_admin", lambda c, cl: "/manage/claims/settings/", "org", {}),
     ("profile", "learner", lambda c, cl: "/me/", "mobile", {"password": "Cast-pass-2026!"}),
     ("annual summary", "institute_admin", _summary, "funding", {}),

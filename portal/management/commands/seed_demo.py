@@ -61,6 +61,8 @@ class Command(BaseCommand):
             return
         with transaction.atomic(), reuse_password_hash(demodata.DEMO_INITIAL_PASSWORD):
             self._load()
+        # The training services run in durable transactions of their own.
+        self._training(timezone.localdate())
         self.stdout.write(self.style.SUCCESS(
             f"Loaded the demo academy: {Org.objects.count()} units, {User.objects.count()} people."))
 
@@ -128,6 +130,67 @@ class Command(BaseCommand):
 
         self._hours(rng, academy, today)
         self._cast(today)
+
+    def _training(self, today):
+        """天光所's training projects in every state, one with a session today so the QR
+        sign-in can be shown (培训班管理员 赵磊 runs it; 张三 is enrolled)."""
+        from datetime import timedelta
+
+        from training.models import Attendee
+        from training.services import (
+            attendees_add,
+            attendees_confirm,
+            enrol,
+            project_cancel,
+            project_create,
+            project_end,
+            project_implement,
+            session_create,
+        )
+
+        admin = User.objects.get(login_name="niaot")
+        role = admin.roles.get(role=Role.INSTITUTE_ADMIN)
+        zhaolei = User.objects.get(login_name="niaot-zhaolei")
+        zhangsan = User.objects.get(login_name="niaot-zhangsan")
+        optics = Org.objects.get(institute__abbr="niaot", name="光学技术研究部")
+        base = {"org": optics, "year": today.year, "kind": "training", "category": "short_course",
+                "method": "offline", "minutes": 8 * 60, "days": 1, "organiser": "光学技术研究部",
+                "contact": "赵磊", "phone": "025-8548 2200", "place": "天光所办公楼二楼学术报告厅",
+                "objective": "掌握光学设计软件的常用功能", "content": "Zemax 光学设计入门与实践",
+                "visibility": "academy", "enrol_allowed": True, "capacity": 60, "planned_attendees": 60}
+
+        def project(name, start, **extra):
+            data = {**base, "name": name, "start": start, "end": start, **extra}
+            if data["start"].year != today.year:
+                data["start"] = data["end"] = today
+            created = project_create(actor=admin, role=role, data=data)
+            created.class_admins.add(zhaolei)
+            return created
+
+        project(f"{today.year}年度光学设计培训班（筹备中）", today + timedelta(days=30))
+        upcoming = project("精密机械设计专题培训", today + timedelta(days=14), enrol_needs_approval=True,
+                           method="mixed", minutes=16 * 60, online_minutes=6 * 60, days=2,
+                           end=today + timedelta(days=15))
+        project_implement(actor=admin, role=role, project_id=upcoming.pk)
+        live = project("Zemax 光学设计实训（今日开班）", today, capacity=None)
+        project_implement(actor=admin, role=role, project_id=live.pk)
+        attendees_add(actor=admin, role=role, project_id=live.pk, person_ids=[zhangsan.pk])
+        now = timezone.now()
+        session_create(actor=admin, role=role, project_id=live.pk, data={
+            "title": "开班与第一讲", "starts_at": now - timedelta(minutes=10), "ends_at": now + timedelta(hours=4),
+            "place": base["place"], "latitude": "32.0573", "longitude": "118.7765", "radius_m": 300,
+            "require_qr": True, "require_location": False})
+        enrol(actor=User.objects.get(login_name="niaot-lisi"), project_id=upcoming.pk)
+        done = project("科研项目经费管理培训", date(today.year, 1, 10), category="management",
+                       enrol_allowed=False, organiser="综合办公室")
+        project_implement(actor=admin, role=role, project_id=done.pk)
+        others = list(User.objects.filter(department=optics).exclude(pk=zhangsan.pk).order_by("pk")[:5])
+        attendees_add(actor=admin, role=role, project_id=done.pk, person_ids=[p.pk for p in others])
+        attendees_confirm(actor=admin, role=role, project_id=done.pk,
+                          ids=list(Attendee.objects.filter(project=done).values_list("pk", flat=True)))
+        project_end(actor=admin, role=role, project_id=done.pk)
+        dropped = project("望远镜控制系统研讨班", today + timedelta(days=20))
+        project_cancel(actor=admin, role=role, project_id=dropped.pk, reason="主讲人行程冲突，改期另行通知")
 
     def _cast(self, today):
         """中国科协: a top organisation of its own on the CAST-like rule set, so the demo shows
