@@ -67,6 +67,23 @@ ACTIONS = {
     "claim_window.opened": gettext_lazy("Supplementary window opened"),
     "claim_window.closed": gettext_lazy("Supplementary window closed"),
     "job.start": gettext_lazy("Import started"),
+    "project.created": gettext_lazy("Training project created"),
+    "project.updated": gettext_lazy("Training project edited"),
+    "project.implemented": gettext_lazy("Training project implemented"),
+    "project.ended": gettext_lazy("Training project ended"),
+    "project.cancelled": gettext_lazy("Training project cancelled"),
+    "project.class_admins": gettext_lazy("Class admins assigned"),
+    "project.attendees_added": gettext_lazy("Attendees added"),
+    "project.attendees_removed": gettext_lazy("Attendees removed"),
+    "project.attendance_confirmed": gettext_lazy("Attendance confirmed"),
+    "project.attendance_unconfirmed": gettext_lazy("Attendance un-confirmed"),
+    "enrolment.created": gettext_lazy("Enrolled in a training project"),
+    "enrolment.reenrolled": gettext_lazy("Enrolled again in a training project"),
+    "enrolment.approved": gettext_lazy("Enrolment approved"),
+    "enrolment.rejected": gettext_lazy("Enrolment rejected"),
+    "enrolment.cancelled": gettext_lazy("Enrolment cancelled"),
+    "session.created": gettext_lazy("Training session added"),
+    "session.manual_sign_in": gettext_lazy("Signed in by the admin"),
     "access.out_of_scope": gettext_lazy("Refused: outside the scope"),
 }
 
@@ -77,6 +94,7 @@ GROUPS = {
     "role": gettext_lazy("Roles (all)"), "org": gettext_lazy("Units (all)"),
     "policy": gettext_lazy("Yearly rules (all)"), "ledger": gettext_lazy("Hours ledger (all)"),
     "claim": gettext_lazy("External learning (all)"),
+    "project": gettext_lazy("Training projects (all)"), "enrolment": gettext_lazy("Enrolments (all)"),
 }
 
 FIELDS = {
@@ -191,6 +209,9 @@ OBJECT_TYPES = {
     "claim": gettext_lazy("External learning"), "attachment": gettext_lazy("Attachment"),
     "window": gettext_lazy("Supplementary window"), "posting": gettext_lazy("Ledger entry"),
     "entry": gettext_lazy("Ledger entry"),
+    "training.project": gettext_lazy("Training project"), "training.enrolment": gettext_lazy("Enrolment"),
+    "training.session": gettext_lazy("Training session"),
+    "training project": gettext_lazy("Training project"), "enrolment": gettext_lazy("Enrolment"),
 }
 
 

@@ -185,7 +185,18 @@ def _clean(role: RoleAssignment, data: dict, *, current: Project | None = None) 
 
 
 def _snapshot(project: Project) -> dict:
-    return {name: str(getattr(project, name if name != "org" else "org_id")) for name in FIELDS}
+    """The fields as the audit trail shows them: choices by their label (in the platform's
+    language), dates and amounts as text, numbers, flags and blanks as they are."""
+    out = {}
+    with translation.override(settings.LANGUAGE_CODE):
+        for name in FIELDS:
+            value = getattr(project, "org_id" if name == "org" else name)
+            if project._meta.get_field(name).choices and name != "category":
+                value = str(getattr(project, f"get_{name}_display")())
+            elif isinstance(value, (date, Decimal)):
+                value = str(value)
+            out[name] = value
+    return out
 
 
 # --- projects ---------------------------------------------------------------------------------
@@ -447,11 +458,9 @@ def _parts(project: Project, person: User) -> list[tuple[str, int, str]]:
 
 
 def _details(project: Project) -> dict:
-    """What the archive's project table shows (seed 001's columns). Labels are stored in
-    the platform's language (the seeds' terms), whatever the confirming admin reads in."""
-    with translation.override(settings.LANGUAGE_CODE):
-        form, kind = str(project.get_method_display()), str(project.get_kind_display())
-    return {"place": project.place, "form": form, "method": project.method, "project_class": kind,
+    """What the archive's project table shows (seed 001's columns). The method and the
+    project class are kept as codes; the archive names them in the reader's language."""
+    return {"place": project.place, "method": project.method, "project_class": project.kind,
             "organiser": project.organiser or project.org.name,
             "start": project.start.isoformat(), "end": project.end.isoformat()}
 

@@ -244,7 +244,9 @@ def manage_edit(request, pk):
     return render(request, "training/edit.html", {
         "form": form, "project": project, "actions": PROJECT_WORKFLOW.actions_from(project.status),
         "candidates": candidates, "assigned": set(project.class_admins.values_list("pk", flat=True)),
-        "events": project.events.select_related("actor")}, status=400 if form.errors else 200)
+        "events": [(e, ProjectStatus(e.from_status).label if e.from_status else "—",
+                    ProjectStatus(e.to_status).label) for e in project.events.select_related("actor")]},
+        status=400 if form.errors else 200)
 
 
 @admin_required("training.manage")

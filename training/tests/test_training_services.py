@@ -224,8 +224,8 @@ def test_confirm_credits_once_and_unconfirm_reverses(cast):
     assert {e.category for e in entries} == {"short_course"}
     archive = archive_for(cast.learner, (YEAR, 1), (YEAR, 12))
     [source] = archive.rows("project")
-    assert (source.label, source.minutes, source.details["place"], source.details["form"]) == (
-        "光学设计培训班", 480, "南京", "线下")
+    assert (source.label, source.minutes, source.details["place"], source.details["method"]) == (
+        "光学设计培训班", 480, "南京", "offline")
     with pytest.raises(DomainError):  # a reason is required
         attendees_unconfirm(actor=cast.institute_admin, role=role, project_id=project.pk, ids=[row.pk],
                             reason="")
