@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.access import admin_required
 from core.errors import DomainError, ErrorCode
 from core.permissions import has_permission
+from core.xlsx import xlsx_export_response, xlsx_response
 from orgs.models import OrgKind
 from orgs.queries import units_in_scope
 from training.access import get_own_enrolment, get_project_for, get_visible_project, people_for
@@ -310,6 +311,12 @@ def manage_attendees(request, pk):
             messages.error(request, exc.message)
         return redirect(request.get_full_path())
     rows = project.attendees.select_related("person", "person__department").order_by("person__real_name", "pk")
+    if request.GET.get("export") == "xlsx":
+        return xlsx_export_response(f"{project.name[:60]}-实际参会人员.xlsx",
+                                    ["姓名", "员工编号", "部门", "确认参加", "计入学时（分钟）"],
+                                    ((a.person.real_name, a.person.employee_no or "",
+                                      a.person.department.name if a.person.department_id else "",
+                                      "是" if a.confirmed else "否", a.credited_minutes) for a in rows.iterator()))
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "training/attendees.html", {"project": project, "page": page,
                                                        "query": _query(request)})
@@ -371,6 +378,8 @@ def session_qr(request, pk):
     a projector), who has and has not signed in, and 补签 with a reason."""
     role = request.admin_role
     session = get_session_for(role, pk)
+    if request.GET.get("export") == "xlsx":
+        return _sign_in_sheet(request, session)
     if request.method == "POST":
         try:
             sign_in_manual(actor=request.user, role=role, session_id=session.pk,
@@ -383,6 +392,21 @@ def session_qr(request, pk):
     return render(request, "training/session_qr.html", {
         "session": session, "project": session.project, "state": live_state(request, session),
         "qr": qr_svg_uri(request, session)})
+
+
+def _sign_in_sheet(request, session):
+    """签到表: everyone expected and everyone who signed in, with how and when."""
+    state = live_state(request, session)
+    rows = {s.person_id: s for s in SignIn.objects.filter(session=session).select_related("person", "recorded_by")}
+    people = [(r["id"], r["name"]) for r in state["missing"]] + [(r["id"], r["name"]) for r in state["signed"]]
+    out = []
+    for pk, name in sorted(people, key=lambda p: p[1]):
+        row = rows.get(pk)
+        out.append((name, timezone.localtime(row.at).strftime("%Y-%m-%d %H:%M:%S") if row else "",
+                    str(row.get_method_display()) if row else "未签到",
+                    row.distance_m if row and row.distance_m is not None else "",
+                    row.reason if row else ""))
+    return xlsx_response(f"{session.title[:60]}-签到表.xlsx", ["姓名", "签到时间", "签到方式", "距离（米）", "补签原因"], out)
 
 
 @admin_required("training.manage")

@@ -190,3 +190,27 @@ def test_sign_in_page_refuses_people_not_enrolled(cast, client, enrolled):
     client.logout()
     login(client, cast.outsider_learner)  # does not see it at all
     assert client.get(url).status_code == 404
+
+
+def test_exports_write_text_never_formulas(cast, client, enrolled):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from training.services import attendees_add
+
+    session = _session(cast, enrolled)
+    sign_in_manual(actor=cast.institute_admin, role=cast.institute_admin.roles.get(), session_id=session.pk,
+                   person_id=cast.learner.pk, reason="=HYPERLINK(\"http://x\")")
+    attendees_add(actor=cast.institute_admin, role=cast.institute_admin.roles.get(), project_id=enrolled.pk,
+                  from_enrolments=True)
+    enter_admin(client, cast.class_admin)
+    for url in (f"/manage/training/sessions/{session.pk}/?export=xlsx",
+                f"/manage/training/{enrolled.pk}/attendees/?export=xlsx"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        book = load_workbook(BytesIO(b"".join(response.streaming_content) if response.streaming
+                                     else response.content))
+        cells = [c for row in book.active.iter_rows() for c in row]
+        assert "张三" in [c.value for c in cells]
+        assert all(c.data_type != "f" for c in cells)
