@@ -25,9 +25,13 @@ from claims.models import (
 )
 from claims.queries import (
     claim_settings_of,
+    duplicate_reasons,
     my_claims,
+    next_in_queue,
     review_flags,
     review_queue,
+    review_totals,
+    with_duplicate_flags,
 )
 from claims.services import (
     claim_approve,
@@ -174,14 +178,37 @@ class EventOut(Schema):
 
 
 class DuplicateOut(Schema):
-    """`attachment`: a file of this claim was used by another; `same`: the same person has
-    a claim with the same name and dates. The other claim is named only inside the
-    reviewer's scope (claim_id null otherwise)."""
+    """One other claim this one may repeat: `attachment` (a file of this claim is attached
+    to it) or `same` (the same person's claim of the same name with overlapping dates).
+    Only claims inside the reviewer's scope are named."""
 
     kind: str
     claim_id: int | None
     name: str | None
     status: str | None
+
+
+class ClassTotalOut(Schema):
+    """One class of the learner's year: `cap` null for none; `adds` what this claim would
+    add while it waits for review, `adds_effective` what of it counts under the cap, `cut`
+    what the cap cuts off (minutes throughout)."""
+
+    code: str
+    name: str
+    cap: int | None
+    minutes: int
+    effective: int
+    adds: int
+    adds_effective: int
+    cut: int
+
+
+class TotalsOut(Schema):
+    year: int
+    target: int
+    effective: int
+    effective_after: int
+    classes: list[ClassTotalOut]
 
 
 class ReviewDetailOut(ClaimOut):
@@ -190,6 +217,24 @@ class ReviewDetailOut(ClaimOut):
     decided_at: datetime | None
     events: list[EventOut]
     duplicates: list[DuplicateOut]
+    totals: TotalsOut
+    next_claim_id: int | None = Field(None, description="The next claim waiting in the queue (通过并下一条)")
+
+
+class QueueItemOut(ClaimOut):
+    owner: OwnerOut
+    duplicates: list[str] = Field(..., description="Why it may be a duplicate: attachment, same")
+
+    @staticmethod
+    def resolve_duplicates(obj):
+        return duplicate_reasons(obj)
+
+
+class QueuePageOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[QueueItemOut]
 
     @staticmethod
     def resolve_events(obj):
@@ -314,11 +359,12 @@ def attachment(request, attachment_id: int):
 
 # --- reviewers --------------------------------------------------------------------------------
 
-@router.get("/review", response={200: ClaimPageOut, **ERRORS}, auth=api_permission("claims.review"), url_name="claims_queue")
+@router.get("/review", response={200: QueuePageOut, **ERRORS}, auth=api_permission("claims.review"), url_name="claims_queue")
 def queue(request, filters: Query[QueueFilter]):
+    """The review queue; each item says why it may be a duplicate (same query)."""
     claims = review_queue(request.admin_role, kind=filters.kind or "", status=filters.status or "",
                           year=filters.year, q=filters.q).prefetch_related("attachments")
-    return paginate(claims, filters)
+    return paginate(with_duplicate_flags(claims, request.admin_role), filters)
 
 
 def _review_claim(request, claim_id):
@@ -328,12 +374,19 @@ def _review_claim(request, claim_id):
 @router.get("/review/{int:claim_id}", response={200: ReviewDetailOut, **ERRORS}, auth=api_permission("claims.review"),
             url_name="claims_review_detail")
 def review_detail(request, claim_id: int):
-    """One claim of a person in scope, with its history and duplicate flags."""
+    """One claim of a person in scope, with its history, why it may be a duplicate, the
+    learner's totals of the claim's year per class (caps, and what this claim would add)
+    and the next claim waiting in the queue."""
+    role = request.admin_role
     claim = _review_claim(request, claim_id)
-    claim.duplicates = [{"kind": kind, "claim_id": other.pk if other else None,
-                         "name": other.name if other else None,
-                         "status": other.status if other else None}
-                        for kind, other in review_flags(request.admin_role, claim)]
+    claim.duplicates = [{"kind": kind, "claim_id": o.pk, "name": o.name, "status": o.status}
+                        for kind, others in review_flags(role, claim) for o in others]
+    totals = review_totals(claim)
+    claim.totals = {"year": totals.year, "target": totals.target, "effective": totals.effective,
+                    "effective_after": totals.effective_after,
+                    "classes": [{**vars(c), "cut": c.cut} for c in totals.classes]}
+    following = next_in_queue(role, claim) if claim.status == ClaimStatus.SUBMITTED else None
+    claim.next_claim_id = following.pk if following else None
     return claim
 
 

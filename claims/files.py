@@ -32,6 +32,11 @@ FOLDER = "claims"
 # A sandboxed document: no script, no plugin, no form, no same-origin access, even if a
 # browser were to render a polyglot as HTML despite nosniff.
 SANDBOX_CSP = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+# An inline PDF, framed by the review page (审核): the browser's PDF viewer refuses to
+# run in a sandboxed document, so this one is not sandboxed; instead nothing may load
+# into it, and only a page of our own origin may frame it (frame-ancestors, and
+# X-Frame-Options for older browsers). nosniff keeps it a PDF.
+INLINE_PDF_CSP = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
 
 # Markup that has no business in the first KB of a PDF or an image, but makes the file
 # a polyglot another program (mshta, a browser) would run (`<hta:application>`).
@@ -223,6 +228,10 @@ def serve(item, *, inline: bool = False) -> FileResponse:
                             filename=download_name(item.original_name, content_type),
                             content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = SANDBOX_CSP
+    if inline and content_type == "application/pdf":
+        response["Content-Security-Policy"] = INLINE_PDF_CSP
+        response["X-Frame-Options"] = "SAMEORIGIN"
+    else:
+        response["Content-Security-Policy"] = SANDBOX_CSP
     response["Cache-Control"] = "private, no-store"
     return response

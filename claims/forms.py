@@ -136,6 +136,23 @@ class OnBehalfForm(ClaimForm):
                 choices=[("", "—")] + [(label, list(group)) for label, group in subjects if group])
 
 
+class DecisionForm(forms.Form):
+    """The reason of a 驳回 (or of revoking an approval): required, one textarea, its error
+    shown next to it."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=500, strip=True,
+                             error_messages={"required": _("Give the reason for the rejection.")},
+                             widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}))
+
+    def __init__(self, *args, purpose="reject", **kwargs):
+        super().__init__(*args, **kwargs)
+        if purpose == "revoke":
+            self.fields["reason"].error_messages["required"] = _("Give a reason.")
+            self.fields["reason"].label = _("Reason for revoking")
+        else:
+            self.fields["reason"].label = _("Reason for rejecting")
+
+
 class WindowForm(forms.Form):
     # A context of its own: the orgs catalog translates a bare "Organisation" as its menu name.
     org = forms.TypedChoiceField(label=pgettext_lazy("claims", "Organisation"), coerce=int)

@@ -93,7 +93,9 @@ class Claim(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["owner", "kind", "year"]), models.Index(fields=["status"])]
+        indexes = [models.Index(fields=["owner", "kind", "year"]), models.Index(fields=["status"]),
+                   # possible duplicates: the same person's claims of the same name
+                   models.Index(fields=["owner", "name"], name="claim_owner_name")]
         constraints = [models.UniqueConstraint(fields=["created_by", "request_key"],
                                                name="claim_request_key_per_creator")]
 
@@ -121,6 +123,14 @@ class ClaimEvent(models.Model):
 
     def __str__(self):
         return f"{self.claim_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def from_label(self) -> str:
+        return ClaimStatus(self.from_status).label if self.from_status in ClaimStatus.values else ""
+
+    @property
+    def to_label(self) -> str:
+        return ClaimStatus(self.to_status).label if self.to_status in ClaimStatus.values else self.to_status
 
 
 class AttachmentKind(models.TextChoices):

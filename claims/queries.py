@@ -1,8 +1,12 @@
-from django.db.models import Count, Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from claims.access import claims_under, reviewable_claims
-from claims.models import Attachment, Claim, ClaimKind, ClaimSettings, SupplementaryWindow
+from claims.models import Attachment, Claim, ClaimKind, ClaimSettings, ClaimStatus, SupplementaryWindow
+from ledger.models import LedgerYearTotal
+from ledger.queries import capped, policy_for
 
 
 def my_claims(user, *, kind: str, year: int | None = None, category: str = "", q: str = "",
@@ -39,43 +43,77 @@ def review_queue(role, *, kind: str = "", status: str = "", year: int | None = N
     return claims.annotate(n_files=Count("attachments")).order_by("submitted_at", "id")
 
 
-def duplicate_flags(role, claims) -> dict[int, list[tuple[str, int]]]:
-    """For each claim: the other claims the reviewer may read that share an attachment's
-    content, or are the same person's with the same name and dates (shown to reviewers;
-    not refused). Claims outside the role's scope and drafts are never considered: a flag
-    must not tell a reviewer what another institute's people uploaded."""
-    claims = list(claims)
-    if not claims:
-        return {}
-    ids = [c.pk for c in claims]
-    flags: dict[int, list[tuple[str, int]]] = {pk: [] for pk in ids}
+# --- possible duplicates ---------------------------------------------------------------------
+# A claim may repeat another: a file of it is attached to another claim (the same SHA-256,
+# indexed), or the same person has another claim of the same name whose dates overlap
+# (index on owner and name). Both are asked in the same SQL statement as the queue's page,
+# as EXISTS subqueries, so the queue costs the same number of queries for 5 or 500
+# claims. Reviewers see flags only against claims they may read themselves: a flag must
+# not tell a reviewer what another institute's people uploaded.
+
+DUPLICATE_REASONS = ("attachment", "same")
+
+
+def _same_name_overlapping(claims: QuerySet[Claim]) -> QuerySet[Claim]:
+    """Of `claims`, those repeating the outer claim: same owner, same name, overlapping
+    dates, another row."""
+    return (claims.filter(owner_id=OuterRef("owner_id"), name=OuterRef("name"),
+                          start__lte=OuterRef("end"), end__gte=OuterRef("start"))
+            .exclude(pk=OuterRef("pk")))
+
+
+def _shared_files(claims: QuerySet[Claim]) -> QuerySet[Attachment]:
+    """The outer claim's attachments whose content is attached to another of `claims`."""
+    elsewhere = (Attachment.objects.filter(sha256=OuterRef("sha256"), claim__in=claims)
+                 .exclude(claim_id=OuterRef("claim_id")))
+    return Attachment.objects.filter(claim_id=OuterRef("pk")).filter(Exists(elsewhere))
+
+
+def with_duplicate_flags(claims: QuerySet[Claim], role) -> QuerySet[Claim]:
+    """`claims` annotated with `dup_attachment` and `dup_same` (booleans), computed
+    against what the role may read."""
     visible = reviewable_claims(role)
-    mine = Attachment.objects.filter(claim_id__in=ids).values_list("claim_id", "sha256")
-    hashes: dict[str, set[int]] = {}
-    for claim_id, digest in mine:
-        hashes.setdefault(digest, set()).add(claim_id)
+    return claims.annotate(dup_attachment=Exists(_shared_files(visible)),
+                           dup_same=Exists(_same_name_overlapping(visible)))
+
+
+def duplicate_reasons(claim: Claim) -> list[str]:
+    """The reasons an annotated claim (with_duplicate_flags) is flagged, in a fixed order."""
+    return [r for r in DUPLICATE_REASONS if getattr(claim, f"dup_{r}", False)]
+
+
+def _grouped(claim: Claim, candidates: QuerySet[Claim]) -> list[tuple[str, list[Claim]]]:
+    """[(reason, [other claims])]: one entry per reason, every matching claim in it."""
+    hashes = Attachment.objects.filter(claim_id=claim.pk).values("sha256")
+    by_file = list(candidates.filter(attachments__sha256__in=hashes).exclude(pk=claim.pk)
+                   .distinct().order_by("start", "id")[:20])
+    same = list(candidates.filter(owner_id=claim.owner_id, name=claim.name, start__lte=claim.end,
+                                  end__gte=claim.start).exclude(pk=claim.pk).order_by("start", "id")[:20])
+    return [(reason, found) for reason, found in (("attachment", by_file), ("same", same)) if found]
+
+
+def review_flags(role, claim: Claim) -> list[tuple[str, list[Claim]]]:
+    """Why a claim may be a duplicate, for its reviewer: one entry per reason with the
+    other claims (only those the reviewer may read)."""
+    return _grouped(claim, reviewable_claims(role))
+
+
+def own_duplicates(owner, *, name: str, start, end, hashes=(), exclude_pk=None) -> list[tuple[str, list[Claim]]]:
+    """For a learner about to submit: their other claims this one may repeat (same
+    certificate file, or same name and overlapping dates), grouped by reason. One query."""
+    mine = Claim.objects.filter(owner=owner)
+    if exclude_pk is not None:
+        mine = mine.exclude(pk=exclude_pk)
+    same = Q(name=name.strip(), start__lte=end, end__gte=start)
+    by_file = Exists(Attachment.objects.filter(claim_id=OuterRef("pk"), sha256__in=list(hashes)))
     if hashes:
-        others = Attachment.objects.filter(sha256__in=hashes, claim__in=visible)
-        for claim_id, digest in others.values_list("claim_id", "sha256"):
-            for own in hashes[digest]:
-                if own != claim_id and ("attachment", claim_id) not in flags[own]:
-                    flags[own].append(("attachment", claim_id))
-    same = Q()
-    for c in claims:
-        same |= Q(owner_id=c.owner_id, name=c.name, start=c.start, end=c.end)
-    for other in visible.filter(same).values("pk", "owner_id", "name", "start", "end"):
-        for c in claims:
-            if (c.pk != other["pk"] and c.owner_id == other["owner_id"] and c.name == other["name"]
-                    and c.start == other["start"] and c.end == other["end"]):
-                flags[c.pk].append(("same", other["pk"]))
-    return flags
-
-
-def review_flags(role, claim: Claim) -> list[tuple[str, Claim]]:
-    """The claim's duplicate flags for a reviewer, each with the other claim."""
-    flags = duplicate_flags(role, [claim])[claim.pk]
-    others = {c.pk: c for c in reviewable_claims(role).filter(pk__in=[o for _k, o in flags])}
-    return [(kind, others[other]) for kind, other in flags if other in others]
+        mine = mine.annotate(by_file=by_file).filter(Q(by_file=True) | same)
+    else:
+        mine = mine.filter(same)
+    found = list(mine.order_by("start", "id")[:40])
+    groups = (("attachment", [c for c in found if getattr(c, "by_file", False)]),
+              ("same", [c for c in found if c.name == name.strip() and c.start <= end and c.end >= start]))
+    return [(reason, claims) for reason, claims in groups if claims]
 
 
 # --- attachment requirements ----------------------------------------------------------------
@@ -108,3 +146,77 @@ def open_windows_for(user, today=None):
     units = [user.institute_id, user.institute.root_id or user.institute_id]
     return (SupplementaryWindow.objects.filter(org__in=units, closed_at__isnull=True, opens_on__lte=today,
                                                closes_on__gte=today).order_by("closes_on", "year"))
+
+
+# --- the review screen's facts --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClassTotal:
+    """One class of the learner's year as the reviewer sees it: what is recorded, what
+    counts under the cap, and what this claim would add (0 for other classes)."""
+
+    code: str
+    name: str
+    cap: int | None
+    minutes: int
+    effective: int
+    adds: int = 0  # the claim's minutes, in its own class while it waits for review
+    adds_effective: int = 0  # of them, what still counts under the cap
+
+    @property
+    def cut(self) -> int:
+        """Minutes of this claim the cap cuts off."""
+        return self.adds - self.adds_effective
+
+
+@dataclass(frozen=True)
+class ReviewTotals:
+    year: int
+    target: int
+    classes: list
+    effective: int
+    effective_after: int
+
+    @property
+    def cut(self) -> int:
+        return sum(c.cut for c in self.classes)
+
+
+def review_totals(claim: Claim, rules=None) -> ReviewTotals:
+    """The owner's totals per class for the claim's year, with the caps, and what the
+    claim would add if approved now (a claim already approved is in the totals). One
+    query (the ledger's yearly totals) once the year's rules are at hand."""
+    from claims.services import cap_class_of  # the services' rule of a claim's class
+
+    rules = rules or policy_for(claim.owner.institute, claim.year)
+    per_class = dict(LedgerYearTotal.objects.filter(person_id=claim.owner_id, year=claim.year)
+                     .values_list("cap_class", "minutes"))
+    target_class = cap_class_of(claim, rules)
+    pending = claim.status == ClaimStatus.SUBMITTED
+    rows = []
+    codes = list(rules.class_codes) + [c for c in per_class if c not in rules.class_codes]
+    if pending and target_class not in codes:
+        codes.append(target_class)
+    for code in codes:
+        cap, minutes = rules.cap(code), per_class.get(code, 0)
+        adds = claim.minutes if pending and code == target_class else 0
+        effective = capped(minutes, cap)
+        rows.append(ClassTotal(code=code, name=rules.class_name(code), cap=cap, minutes=minutes,
+                               effective=effective, adds=adds,
+                               adds_effective=capped(minutes + adds, cap) - effective))
+    effective = sum(r.effective for r in rows)
+    return ReviewTotals(year=claim.year, target=rules.target, classes=rows, effective=effective,
+                        effective_after=effective + sum(r.adds_effective for r in rows))
+
+
+def next_in_queue(role, after: Claim) -> Claim | None:
+    """通过并下一条: the submitted claim that follows `after` in the review queue's order
+    (submitted_at, id), else the first one left; never the reviewer's own."""
+    waiting = (reviewable_claims(role).filter(status=ClaimStatus.SUBMITTED)
+               .exclude(owner_id=role.user_id).exclude(pk=after.pk).order_by("submitted_at", "id"))
+    if after.submitted_at is not None:
+        later = waiting.filter(Q(submitted_at__gt=after.submitted_at)
+                               | Q(submitted_at=after.submitted_at, id__gt=after.pk)).first()
+        if later is not None:
+            return later
+    return waiting.first()

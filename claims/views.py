@@ -1,5 +1,7 @@
 """我的外部学习 (learners) and 外部学习审核 (reviewers)."""
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -24,6 +26,7 @@ from claims.access import (
 from claims.forms import (
     ClaimForm,
     ClaimSettingsForm,
+    DecisionForm,
     ImportForm,
     MineFilterForm,
     OnBehalfForm,
@@ -39,11 +42,14 @@ from claims.models import (
 )
 from claims.queries import (
     claim_settings_of,
-    duplicate_flags,
     my_claims,
+    next_in_queue,
+    own_duplicates,
     required_attachments,
     review_flags,
     review_queue,
+    review_totals,
+    with_duplicate_flags,
 )
 from claims.services import (
     categories_for,
@@ -193,6 +199,33 @@ def mine_default(request):
     return redirect("claims:mine", kind=kinds[0] if kinds else ClaimKind.EXTERNAL_TRAINING)
 
 
+def _digest(upload) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def _duplicates_before_submit(request, form, claim=None) -> list:
+    """For a learner about to submit: their other claims this one may repeat (same
+    certificate file, or same name and overlapping dates). Empty once they confirmed
+    (duplicate_ok), or when not submitting."""
+    if request.POST.get("action") != "submit" or request.POST.get("duplicate_ok") == "1":
+        return []
+    hashes = [_digest(upload) for _kind, upload in form.files_to_store()]
+    if claim is not None:
+        removing = set(request.POST.getlist("remove"))
+        hashes += [a.sha256 for a in claim.attachments.all() if str(a.pk) not in removing]
+    data = form.cleaned_data
+    return own_duplicates(request.user, name=data["name"], start=data["start"], end=data["end"],
+                          hashes=hashes, exclude_pk=claim.pk if claim else None)
+
+
+DUPLICATE_SAVED = gettext_lazy("Saved as a draft, not submitted: it may repeat another of your records "
+                               "(see below). If it is a different one, submit it anyway.")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def new(request, kind):
@@ -205,14 +238,18 @@ def new(request, kind):
                        request.FILES or None,
                        initial={"year": int(year)} if year.isdigit() and len(year) == 4 else None)
     if request.method == "POST" and form.is_valid():
+        duplicates = _duplicates_before_submit(request, form)
+        submit = request.POST.get("action") == "submit" and not duplicates
         try:
-            claim_create(actor=request.user, kind=kind, data=_data(form), files=form.files_to_store(),
-                         submit=request.POST.get("action") == "submit")
+            claim = claim_create(actor=request.user, kind=kind, data=_data(form), files=form.files_to_store(),
+                                 submit=submit)
         except DomainError as exc:
             _show(form, exc)
         else:
-            messages.success(request, _("Submitted for review.") if request.POST.get("action") == "submit"
-                             else _("Saved."))
+            if duplicates:  # kept with its files; the edit page shows what it may repeat
+                messages.warning(request, DUPLICATE_SAVED)
+                return redirect("claims:edit", pk=claim.pk)
+            messages.success(request, _("Submitted for review.") if submit else _("Saved."))
             return redirect("claims:mine", kind=kind)
     return render(request, "claims/form.html", {
         "form": form, "kind": kind, "kind_label": _kind_label(request.user, kind), "claim": None,
@@ -240,20 +277,30 @@ def edit(request, pk):
     form = _claim_form(request.user, claim.kind, claim.year, request.POST or None, request.FILES or None,
                        initial=initial)
     if request.method == "POST" and claim.editable and form.is_valid():
+        duplicates = _duplicates_before_submit(request, form, claim)
         try:
             claim_update(actor=request.user, claim_id=claim.pk, data=_data(form),
                          files=form.files_to_store(), remove_attachments=request.POST.getlist("remove"))
-            if request.POST.get("action") == "submit":
+            if request.POST.get("action") == "submit" and not duplicates:
                 claim_submit(actor=request.user, claim_id=claim.pk)
         except DomainError as exc:
             _show(form, exc)
         else:
+            if duplicates:
+                messages.warning(request, DUPLICATE_SAVED)
+                return redirect("claims:edit", pk=claim.pk)
             messages.success(request, _("Submitted for review.") if request.POST.get("action") == "submit"
                              else _("Saved."))
             return redirect("claims:mine", kind=claim.kind)
+    # An unsubmitted claim that may repeat another of the learner's: say so before they
+    # submit it (they may still: the submit button then carries duplicate_ok).
+    duplicates = (own_duplicates(request.user, name=claim.name, start=claim.start, end=claim.end,
+                                 hashes=[a.sha256 for a in claim.attachments.all()], exclude_pk=claim.pk)
+                  if claim.status in (ClaimStatus.DRAFT, ClaimStatus.REJECTED) else [])
     return render(request, "claims/form.html", {
         "form": form, "kind": claim.kind, "kind_label": _kind_label(request.user, claim.kind), "claim": claim,
         "section_label": _section_label(request.user),
+        "duplicates": duplicates,
         "required": _required(request.user, claim.kind), "learning_tab": "claims:mine_default"},
         status=400 if form.errors else 200)
 
@@ -303,12 +350,12 @@ def review(request):
                               year=data.get("year"), department=dept, q=data.get("q", ""))
     if request.GET.get("export") == "xlsx":
         return _export(claims.exclude(status=ClaimStatus.DRAFT))
-    page = Paginator(claims, 20).get_page(request.GET.get("page"))
+    # The duplicate flags come with the page's own query (EXISTS subqueries, indexed).
+    page = Paginator(with_duplicate_flags(claims, role), 20).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "claims/review.html", {
-        "form": form, "page": page, "query": query.urlencode(), "flags": duplicate_flags(role, page.object_list),
-        "show_institute": many})
+    return render(request, "claims/review.html", {"form": form, "page": page, "query": query.urlencode(),
+                                                  "show_institute": many})
 
 
 def _export(claims):
@@ -331,29 +378,59 @@ def _export(claims):
 @admin_required("claims.review")
 @require_http_methods(["GET", "POST"])
 def review_detail(request, pk):
+    """审核: one claim with the learner's yearly totals and caps, the attachments
+    previewed, 通过 / 通过并下一条, and 驳回 with its reason (refused next to the field
+    when empty)."""
     role = request.admin_role
     claim = get_claim_for(role, pk)
+    reject_form = DecisionForm(purpose="reject")
+    revoke_form = DecisionForm(purpose="revoke")
+    status = 200
     if request.method == "POST":
         action = request.POST.get("action")
-        reason = request.POST.get("reason", "")
         try:
-            if action == "approve":
+            if action in ("approve", "approve_next"):
                 claim_approve(actor=request.user, role=role, claim_id=claim.pk)
-            elif action == "reject":
-                claim_reject(actor=request.user, role=role, claim_id=claim.pk, reason=reason)
+                messages.success(request, _("“%(name)s” approved.") % {"name": claim.name})
+                following = next_in_queue(role, claim) if action == "approve_next" else None
+                if following is not None:
+                    return redirect("claims:review_detail", pk=following.pk)
+                if action == "approve_next":
+                    messages.info(request, _("No more claims wait for review."))
+                return redirect("claims:review")
+            if action == "reject":
+                reject_form = DecisionForm(request.POST, purpose="reject")
+                if reject_form.is_valid():
+                    claim_reject(actor=request.user, role=role, claim_id=claim.pk,
+                                 reason=reject_form.cleaned_data["reason"])
+                    messages.success(request, _("“%(name)s” rejected.") % {"name": claim.name})
+                    return redirect("claims:review")
             elif action == "revoke":
-                claim_revoke_approval(actor=request.user, role=role, claim_id=claim.pk, reason=reason)
+                revoke_form = DecisionForm(request.POST, purpose="revoke")
+                if revoke_form.is_valid():
+                    claim_revoke_approval(actor=request.user, role=role, claim_id=claim.pk,
+                                          reason=revoke_form.cleaned_data["reason"])
+                    messages.success(request, _("The approval is revoked; its hours are reversed."))
+                    return redirect("claims:review_detail", pk=claim.pk)
             else:
                 raise DomainError("invalid", _("Choose an action."))
         except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Done."))
-            return redirect(f"{reverse('claims:review')}")
-        return redirect("claims:review_detail", pk=claim.pk)
+            form = revoke_form if action == "revoke" else reject_form
+            if exc.field == "reason" and form.is_bound:
+                form.add_error("reason", exc.message)
+            else:
+                messages.error(request, exc.message)
+                return redirect("claims:review_detail", pk=claim.pk)
+        status = 400
+        claim = get_claim_for(role, pk)
+    rules = policy_for(claim.owner.institute, claim.year)
     return render(request, "claims/review_detail.html", {
-        "claim": claim, "flags": review_flags(role, claim),
-        "attachments": claim.attachments.all(), "events": claim.events.select_related("actor")})
+        "claim": claim, "flags": review_flags(role, claim), "totals": review_totals(claim, rules),
+        "category_name": rules.category_name(claim.category) if claim.category else "",
+        "reject_form": reject_form, "revoke_form": revoke_form,
+        "has_next": claim.status == ClaimStatus.SUBMITTED and next_in_queue(role, claim) is not None,
+        "attachments": claim.attachments.all(), "events": claim.events.select_related("actor")},
+        status=status)
 
 
 @admin_required("claims.create_on_behalf")

@@ -106,3 +106,49 @@ def test_claim_edit_form_saved_unchanged_in_chromium(browser, live_server, peopl
     after = Claim.objects.filter(pk=claim.pk).values().get()
     assert after == before
     context.close()
+
+
+def test_reviewer_decides_with_totals_and_pdf_preview(browser, live_server, people):
+    """Issue 10: a reviewer approves one claim with the totals panel visible and the PDF
+    previewed, opens the next (通过并下一条), rejects it without a reason (refused next
+    to the field) and then with one."""
+    from datetime import date
+
+    from claims.models import Claim, ClaimStatus
+    from claims.services import claim_create
+    from claims.tests.helpers import pdf
+
+    learner, _admin = people
+    first, second = (claim_create(actor=learner, kind="external_training", files=[pdf("结业证书.pdf")], submit=True,
+                                  data={"year": YEAR, "name": name, "category": "external_training",
+                                        "start": date(YEAR, 3, day), "end": date(YEAR, 3, day), "hours": "8"})
+                     for name, day in (("光学设计研修班", 10), ("精密机械讲座", 20)))
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    admin = context.new_page()
+    log_in(admin, "niaot")
+    admin.click("[data-testid=nav-manage]")
+    admin.fill("input[name=password]", PASSWORD)
+    admin.click("button.primary")
+    admin.wait_for_url("**/manage/")
+    with admin.expect_response(lambda r: "inline=1" in r.url) as preview:
+        admin.goto(f"/manage/claims/{first.pk}/")
+    response = preview.value
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    assert "frame-ancestors 'self'" in response.headers["content-security-policy"]
+    assert admin.locator("[data-testid=preview-pdf]").is_visible()
+    totals = admin.locator("[data-testid=totals]")
+    assert totals.is_visible() and "线下学时" in totals.inner_text() and "+8小时" in totals.inner_text()
+    admin.click("[data-testid=approve-next]")
+    admin.wait_for_url(f"**/manage/claims/{second.pk}/")
+    assert "精密机械讲座" in admin.locator("h1").inner_text()
+    admin.click("[data-testid=reject]")
+    error = admin.locator("[data-testid=reject-form] p.error[data-field=reason]")
+    assert error.inner_text() == "请填写驳回原因。"
+    assert Claim.objects.get(pk=second.pk).status == ClaimStatus.SUBMITTED
+    admin.fill("[data-testid=reject-form] textarea[name=reason]", "请补充结业证书")
+    admin.click("[data-testid=reject]")
+    admin.wait_for_url("**/manage/claims/")
+    assert Claim.objects.get(pk=first.pk).status == ClaimStatus.APPROVED
+    second.refresh_from_db()
+    assert (second.status, second.reject_reason) == (ClaimStatus.REJECTED, "请补充结业证书")
+    context.close()

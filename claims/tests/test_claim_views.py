@@ -113,7 +113,9 @@ def test_duplicates_flagged(cast, client):
     enter_admin(client, cast.institute_admin)
     assert 'data-testid="duplicate-flag"' in client.get("/manage/claims/").content.decode()
     detail = client.get(f"/manage/claims/{second.pk}/").content.decode()
-    assert detail.count('data-testid="duplicate-flag"') >= 2  # same attachment, same name and dates
+    # One notice for the claim, giving both reasons (same attachment; same name and dates).
+    assert detail.count('data-testid="duplicate-flag"') == 1
+    assert "也附在" in detail and "同名且日期重叠" in detail
 
 
 def test_export_keeps_formulas_as_text(cast, client):
