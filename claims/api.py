@@ -25,6 +25,7 @@ from claims.models import (
 )
 from claims.queries import (
     claim_settings_of,
+    credited_without_review_of,
     duplicate_reasons,
     my_claims,
     next_in_queue,
@@ -263,9 +264,13 @@ class WindowIn(Schema):
 
 
 class KindRequirement(Schema):
+    """`credited_without_review` (不用审批直接计入): a learner's claim of this kind is
+    approved by the system as it is submitted."""
+
     kind: ClaimKind
     notice_required: bool = False
     certificate_required: bool = False
+    credited_without_review: bool = False
 
 
 class SettingsOut(Schema):
@@ -479,9 +484,11 @@ def window_close_op(request, window_id: int):
 
 
 def _settings_out(org, current) -> dict:
+    without_review = credited_without_review_of(org)
     return {"org_id": org.pk, "kinds": [
         {"kind": kind, "notice_required": AttachmentKind.NOTICE in required,
-         "certificate_required": AttachmentKind.CERTIFICATE in required}
+         "certificate_required": AttachmentKind.CERTIFICATE in required,
+         "credited_without_review": without_review[kind]}
         for kind, required in current.items()]}
 
 
@@ -497,7 +504,8 @@ def settings_get(request, org_id: int):
 @router.put("/settings/{int:org_id}", response={200: SettingsOut, **ERRORS}, auth=api_permission("claims.settings"),
             url_name="claims_settings_set")
 def settings_set(request, org_id: int, payload: SettingsIn):
-    """Replace the requirements of this institute or academy."""
+    """Replace the requirements of this institute or academy (and which kinds are
+    credited without review: a kind left out is reviewed)."""
     required = {}
     for item in payload.kinds:
         if item.kind in required:
@@ -505,5 +513,6 @@ def settings_set(request, org_id: int, payload: SettingsIn):
         required[item.kind] = ([AttachmentKind.NOTICE] if item.notice_required else []) + (
             [AttachmentKind.CERTIFICATE] if item.certificate_required else [])
     org = _org(request, org_id)
+    without_review = {str(item.kind) for item in payload.kinds if item.credited_without_review}
     return _settings_out(org, claim_settings_set(actor=request.auth_user, role=request.admin_role,
-                                                 org=org, required=required))
+                                                 org=org, required=required, without_review=without_review))

@@ -174,19 +174,27 @@ class ClaimSettingsForm(forms.Form):
 
     ATTACHMENTS = (AttachmentKind.NOTICE, AttachmentKind.CERTIFICATE)
 
-    def __init__(self, *args, current=None, **kwargs):
+    def __init__(self, *args, current=None, without_review=None, **kwargs):
         super().__init__(*args, **kwargs)
         current = current or {}
+        without_review = without_review or {}
         for kind in ClaimKind:
             for attachment in self.ATTACHMENTS:
                 self.fields[f"{kind.value}__{attachment.value}"] = forms.BooleanField(
                     label=f"{kind.label}: {attachment.label}", required=False,
                     initial=attachment.value in current.get(kind.value, []))
+            # 不用审批直接计入 (seed 003): approved by the system as it is submitted.
+            self.fields[f"{kind.value}__without_review"] = forms.BooleanField(
+                label=f"{kind.label}: {_('credited without review')}", required=False,
+                initial=bool(without_review.get(kind.value)))
 
     def rows(self):
-        """[(kind label, [bound checkbox per attachment])] for the table."""
-        return [(kind.label, [self[f"{kind.value}__{a.value}"] for a in self.ATTACHMENTS])
-                for kind in ClaimKind]
+        """[(kind label, [bound checkbox per attachment], without-review checkbox)]."""
+        return [(kind.label, [self[f"{kind.value}__{a.value}"] for a in self.ATTACHMENTS],
+                 self[f"{kind.value}__without_review"]) for kind in ClaimKind]
+
+    def without_review(self) -> set[str]:
+        return {kind.value for kind in ClaimKind if self.cleaned_data.get(f"{kind.value}__without_review")}
 
     def required(self) -> dict[str, list[str]]:
         return {kind.value: [a.value for a in self.ATTACHMENTS

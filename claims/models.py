@@ -180,12 +180,17 @@ class SupplementaryWindow(models.Model):
 class ClaimSettings(models.Model):
     """Per organisation (academy or institute) and kind of claim: the attachments a claim
     must carry before it can be submitted. A learner needs what their institute or their
-    academy requires (the union): an institute can ask for more, never for less."""
+    academy requires (the union): an institute can ask for more, never for less.
+
+    `credited_without_review` (CAST: 网络学时 "不用审批直接计入", seed 003): a claim of
+    this kind is approved by the system as it is submitted, when the learner's institute
+    or academy says so; an admin can still revoke it."""
 
     org = models.ForeignKey("orgs.Org", on_delete=models.CASCADE, related_name="claim_settings")
     kind = models.CharField(max_length=24, choices=ClaimKind.choices)
     notice_required = models.BooleanField(_("training notice required"), default=False)
     certificate_required = models.BooleanField(_("certificate required"), default=False)
+    credited_without_review = models.BooleanField(_("credited without review"), default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["org", "kind"], name="claim_settings_org_kind")]

@@ -124,6 +124,22 @@ def claim_settings_of(org) -> dict[str, list[str]]:
     return {kind: rows[kind].required if kind in rows else [] for kind in ClaimKind.values}
 
 
+def credited_without_review_of(org) -> dict[str, bool]:
+    """{kind: credited without review} as set for this one organisation."""
+    rows = {r.kind: r.credited_without_review for r in ClaimSettings.objects.filter(org=org)}
+    return {kind: rows.get(kind, False) for kind in ClaimKind.values}
+
+
+def credited_without_review(owner, kind: str) -> bool:
+    """Whether the owner's institute or academy credits this kind without review
+    (不用审批直接计入, seed 003)."""
+    institute = owner.institute
+    if institute is None:
+        return False
+    units = [institute.pk] + ([institute.root_id] if institute.root_id else [])
+    return ClaimSettings.objects.filter(org_id__in=units, kind=kind, credited_without_review=True).exists()
+
+
 def required_attachments(owner, kind: str) -> list[str]:
     """What a claim of this kind by `owner` needs before submission: what the owner's
     institute or academy requires (notice first)."""

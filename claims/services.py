@@ -49,7 +49,12 @@ from claims.models import (
     ClaimStatus,
     SupplementaryWindow,
 )
-from claims.queries import claim_settings_of, required_attachments
+from claims.queries import (
+    claim_settings_of,
+    credited_without_review,
+    credited_without_review_of,
+    required_attachments,
+)
 from core.audit import audit_record
 from core.errors import DomainError, ErrorCode
 from core.minutes import MAX_MINUTES, hours_to_minutes, parse_decimal, parse_int
@@ -423,6 +428,12 @@ def _submit(actor, claim):
     _check_kind(policy_for(claim.owner.institute, claim.year), claim.kind, claim.year)
     _check_attachments(claim)
     transition(claim, "submit", actor=actor)
+    if credited_without_review(claim.owner, claim.kind):
+        # 不用审批直接计入: the system approves it on the learner's submission (audited as
+        # the system, on their behalf); an admin can still revoke it.
+        _approve(None, claim, reason=_("Credited without review (the organisation's setting)"),
+                 actor_label=f"system (on the submission of {actor.real_name} ({actor.login_name}))")
+        return
     notify(recipients=reviewers_of(claim.owner), kind=notices.SUBMITTED,
            params={"name": claim.name, "person": claim.owner.real_name},
            url=reverse("claims:review_detail", args=[claim.pk]),
@@ -483,9 +494,10 @@ def claim_submit(*, actor: User, claim_id) -> Claim:
 
 # --- reviewers ------------------------------------------------------------------------------
 
-def _approve(actor, claim: Claim) -> Claim:
-    """Approve the locked claim (its reviewer already checked) and credit its hours."""
-    transition(claim, "approve", actor=actor)
+def _approve(actor, claim: Claim, *, reason: str = "", actor_label: str | None = None) -> Claim:
+    """Approve the locked claim (its reviewer already checked, or the organisation credits
+    its kind without review: actor None) and credit its hours."""
+    transition(claim, "approve", actor=actor, reason=reason, actor_label=actor_label)
     rules = policy_for(claim.owner.institute, claim.year)
     start, end = _credit_period(claim, rules)
     ledger_credit(person=claim.owner, cap_class=cap_class_of(claim, rules), minutes=claim.minutes,
@@ -642,10 +654,13 @@ REQUIRABLE = (AttachmentKind.NOTICE, AttachmentKind.CERTIFICATE)
 
 
 @transaction.atomic(durable=True)
-def claim_settings_set(*, actor, role, org: Org, required: dict) -> dict[str, list[str]]:
+def claim_settings_set(*, actor, role, org: Org, required: dict,
+                       without_review: set | None = None) -> dict[str, list[str]]:
     """Set, for every kind of claim, which attachments (notice, certificate) a claim in
     `org` (an institute or the academy) needs before it is submitted; a kind missing
-    from `required` needs none. Returns the new settings of `org`."""
+    from `required` needs none. `without_review`, if given, is the set of kinds credited
+    without review (不用审批直接计入); None leaves that as it is. Returns the new
+    attachment settings of `org`."""
     check_org_admin(role, org, _("Institute and academy admins set what claims require."))
     for kind, wanted in required.items():
         if kind not in ClaimKind.values:
@@ -653,16 +668,26 @@ def claim_settings_set(*, actor, role, org: Org, required: dict) -> dict[str, li
         if not set(wanted) <= set(REQUIRABLE):
             raise DomainError(ErrorCode.INVALID, _("Only the training notice and the certificate "
                                                    "can be required."), field=kind)
+    if without_review is not None and not set(without_review) <= set(ClaimKind.values):
+        raise DomainError(ErrorCode.INVALID, _("Choose the kind of learning."), field="kind")
     before = claim_settings_of(org)
+    before_auto = credited_without_review_of(org)
     for kind in ClaimKind.values:
         wanted = set(required.get(kind) or ())
-        if set(before[kind]) == wanted:
+        auto = before_auto[kind] if without_review is None else kind in without_review
+        if set(before[kind]) == wanted and before_auto[kind] == auto:
             continue  # saved unchanged: no row is written (nor created where none was)
         ClaimSettings.objects.update_or_create(org=org, kind=kind, defaults={
             "notice_required": AttachmentKind.NOTICE in wanted,
-            "certificate_required": AttachmentKind.CERTIFICATE in wanted})
-    after = claim_settings_of(org)
-    if after != before:
+            "certificate_required": AttachmentKind.CERTIFICATE in wanted,
+            "credited_without_review": auto})
+    after, after_auto = claim_settings_of(org), credited_without_review_of(org)
+    if after != before or after_auto != before_auto:
         audit_record(actor=actor, action="claim_settings.updated", obj=org, org=org,
-                     before=before, after=after)
+                     before={"required": before, "credited_without_review": _kinds_on(before_auto)},
+                     after={"required": after, "credited_without_review": _kinds_on(after_auto)})
     return after
+
+
+def _kinds_on(flags: dict[str, bool]) -> list[str]:
+    return [kind for kind, on in flags.items() if on]

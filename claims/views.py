@@ -42,6 +42,7 @@ from claims.models import (
 )
 from claims.queries import (
     claim_settings_of,
+    credited_without_review_of,
     my_claims,
     next_in_queue,
     own_duplicates,
@@ -222,6 +223,12 @@ def _duplicates_before_submit(request, form, claim=None) -> list:
                           hashes=hashes, exclude_pk=claim.pk if claim else None)
 
 
+def _saved(claim, submitted: bool) -> str:
+    if claim.status == ClaimStatus.APPROVED:  # 不用审批直接计入
+        return _("Recorded and credited: your organisation credits this kind without review.")
+    return _("Submitted for review.") if submitted else _("Saved.")
+
+
 DUPLICATE_SAVED = gettext_lazy("Saved as a draft, not submitted: it may repeat another of your records "
                                "(see below). If it is a different one, submit it anyway.")
 
@@ -249,7 +256,7 @@ def new(request, kind):
             if duplicates:  # kept with its files; the edit page shows what it may repeat
                 messages.warning(request, DUPLICATE_SAVED)
                 return redirect("claims:edit", pk=claim.pk)
-            messages.success(request, _("Submitted for review.") if submit else _("Saved."))
+            messages.success(request, _saved(claim, submit))
             return redirect("claims:mine", kind=kind)
     return render(request, "claims/form.html", {
         "form": form, "kind": kind, "kind_label": _kind_label(request.user, kind), "claim": None,
@@ -282,15 +289,14 @@ def edit(request, pk):
             claim_update(actor=request.user, claim_id=claim.pk, data=_data(form),
                          files=form.files_to_store(), remove_attachments=request.POST.getlist("remove"))
             if request.POST.get("action") == "submit" and not duplicates:
-                claim_submit(actor=request.user, claim_id=claim.pk)
+                claim = claim_submit(actor=request.user, claim_id=claim.pk)
         except DomainError as exc:
             _show(form, exc)
         else:
             if duplicates:
                 messages.warning(request, DUPLICATE_SAVED)
                 return redirect("claims:edit", pk=claim.pk)
-            messages.success(request, _("Submitted for review.") if request.POST.get("action") == "submit"
-                             else _("Saved."))
+            messages.success(request, _saved(claim, request.POST.get("action") == "submit"))
             return redirect("claims:mine", kind=claim.kind)
     # An unsubmitted claim that may repeat another of the learner's: say so before they
     # submit it (they may still: the submit button then carries duplicate_ok).
@@ -568,10 +574,12 @@ def settings_view(request):
     if org is None:
         raise Http404
     current = claim_settings_of(org)
-    form = ClaimSettingsForm(request.POST or None, current=current)
+    form = ClaimSettingsForm(request.POST or None, current=current,
+                             without_review=credited_without_review_of(org))
     if request.method == "POST" and form.is_valid():
         try:
-            claim_settings_set(actor=request.user, role=role, org=org, required=form.required())
+            claim_settings_set(actor=request.user, role=role, org=org, required=form.required(),
+                               without_review=form.without_review())
         except DomainError as exc:
             _show(form, exc)
         else:

@@ -151,13 +151,14 @@ def _stamp_value(kind: str, *, now, actor, reason: str, model_field):
     raise ValueError(f"unknown stamp {kind!r}")
 
 
-def transition(obj, action_or_to: str, *, actor, reason: str = ""):
+def transition(obj, action_or_to: str, *, actor, reason: str = "", actor_label: str | None = None):
     """Take one step of `obj`'s workflow (by action name or target status) if its table
     allows it from the current status, else raise 409 `conflict` and write nothing.
 
     Call inside the transaction of the change, with the row locked. Saves only the status,
     the step's stamps and the model's auto_now fields; writes the history row and the
-    audit row (`<name>.<event>`, before/after status, the reason as note)."""
+    audit row (`<name>.<event>`, before/after status, the reason as note). A step the
+    system takes (actor None) may say on whose behalf in `actor_label`."""
     workflow = workflow_of(obj)
     before = str(getattr(obj, workflow.status_field))
     step = workflow.resolve(before, str(action_or_to))
@@ -186,5 +187,6 @@ def transition(obj, action_or_to: str, *, actor, reason: str = ""):
                                to_status=str(step.target), reason=(reason or "")[:limit])
     audit_record(actor=actor, action=f"{workflow.name}.{step.event or step.target}", obj=obj,
                  org=workflow.org_of(obj) if workflow.org_of else None,
-                 before={"status": before}, after={"status": str(step.target)}, note=reason or "")
+                 before={"status": before}, after={"status": str(step.target)}, note=reason or "",
+                 actor_label=actor_label)
     return obj

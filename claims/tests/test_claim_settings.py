@@ -99,7 +99,7 @@ def test_settings_are_saved_per_kind_and_audited(cast):
     assert set(ClaimSettings.objects.filter(org=cast.niaot).values_list("kind", flat=True)) == {
         "external_training", "self_study"}
     event = AuditEvent.objects.get(action="claim_settings.updated")
-    assert event.after == after and event.actor == cast.institute_admin
+    assert event.after == {"required": after, "credited_without_review": []} and event.actor == cast.institute_admin
     require(cast, external_training=["certificate"], self_study=["notice"])  # no change, no row
     assert AuditEvent.objects.filter(action="claim_settings.updated").count() == 1
 
@@ -191,7 +191,7 @@ def test_api_settings_and_submission(cast):
     url = f"/api/v1/claims/settings/{cast.niaot.pk}"
     got = admin.get(url)
     assert got.status_code == 200 and got.json() == {"org_id": cast.niaot.pk, "kinds": [
-        {"kind": k, "notice_required": False, "certificate_required": False}
+        {"kind": k, "notice_required": False, "certificate_required": False, "credited_without_review": False}
         for k in ("external_training", "self_study", "online")]}
     put = admin.put(url, {"kinds": [{"kind": "external_training", "certificate_required": True}]},
                     content_type="application/json")

@@ -238,10 +238,12 @@ class Command(BaseCommand):
                          after={**numbers, "online cap": 50 * 60},
                          note="演示数据：种子003未给出目标、上限和骨干标准，演示按中科院数值设定")
         forget_policies()
-        # Seed 003: 一定要上传相关证明材料作为附件 — the notice and the certificate.
+        # Seed 003: 一定要上传相关证明材料作为附件 — the notice and the certificate; and
+        # 网络学时 "不用审批直接计入" (approved by the system as submitted).
         for kind in ("external_training", "online"):
             ClaimSettings.objects.update_or_create(org=top, kind=kind, defaults={
-                "notice_required": True, "certificate_required": True})
+                "notice_required": True, "certificate_required": True,
+                "credited_without_review": kind == "online"})
         # Seed 003's archive: decimal 学时, every subject listed (zeros too), the tables
         # 线下培训情况 and 线上培训情况 with 主办单位 and 起止时间.
         hours = [("offline", "party_theory", 24 * 60, "学习贯彻党的二十大精神专题培训班", "中国科协党校"),
