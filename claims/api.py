@@ -16,7 +16,7 @@ from claims.access import (
     get_own_claim,
     windows_for,
 )
-from claims.imports import claims_import
+from claims.imports import claims_import, mine_import
 from claims.models import (
     AttachmentKind,
     Claim,
@@ -152,6 +152,15 @@ class DecideIn(IdsIn):
 class ImportOut(Schema):
     created: int
     unchanged: int
+
+
+class ImportErrorsOut(ErrorOut):
+    errors: list[dict] = []
+
+
+def _import_errors(result) -> dict:
+    return {"code": ErrorCode.IMPORT_ERRORS, "message": "The file has errors.", "field": "file",
+            "errors": [{"row": r, "column": c, "message": m} for r, c, m in result.errors]}
 
 
 class OwnerOut(Schema):
@@ -353,6 +362,20 @@ def delete(request, payload: IdsIn):
     return {"deleted": claims_delete(actor=request.auth_user, claim_ids=payload.ids)}
 
 
+@router.post("/mine/upload", response={201: ImportOut, 400: ImportErrorsOut, 401: ErrorOut, 403: ErrorOut,
+                                       404: ErrorOut, 413: ErrorOut}, url_name="claims_upload")
+def upload(request, kind: Form[ClaimKind], file: File[UploadedFile]):
+    """批量上传: several of one's own records of one kind from the Excel template (the
+    page's 下载模板), all or none, as drafts to submit; 400 `import_errors` lists every
+    row's error."""
+    if request.auth_user.institute_id is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "Not found.")
+    result = mine_import(actor=request.auth_user, kind=kind, upload=file)
+    if result.errors:
+        return Status(400, _import_errors(result))
+    return Status(201, {"created": result.created, "unchanged": result.unchanged})
+
+
 @router.get("/attachments/{int:attachment_id}", response={200: None, **ERRORS}, url_name="claims_attachment")
 def attachment(request, attachment_id: int):
     item = get_attachment_for(request.auth_user, getattr(request, "admin_role", None), attachment_id)
@@ -441,8 +464,6 @@ def on_behalf(request, person_id: Form[int], kind: Form[ClaimKind], fields: Form
     return Status(201, Claim.objects.prefetch_related("attachments").get(pk=claim.pk))
 
 
-class ImportErrorsOut(ErrorOut):
-    errors: list[dict] = []
 
 
 @router.post("/review/import", response={200: ImportOut, 400: ImportErrorsOut, 401: ErrorOut,
@@ -451,9 +472,7 @@ class ImportErrorsOut(ErrorOut):
 def import_claims(request, file: File[UploadedFile]):
     result = claims_import(actor=request.auth_user, role=request.admin_role, upload=file)
     if result.errors:
-        return Status(400, {"code": ErrorCode.IMPORT_ERRORS, "message": "The file has errors.",
-                            "field": "file", "errors": [{"row": r, "column": c, "message": m}
-                                                        for r, c, m in result.errors]})
+        return Status(400, _import_errors(result))
     return {"created": result.created, "unchanged": result.unchanged}
 
 

@@ -12,6 +12,7 @@ from accounts.queries import people_in_scope
 from accounts.staff_import import job_role
 from claims.models import Claim, ClaimKind
 from claims.services import (
+    _check_year_open,
     _clean,
     categories_for,
     claim_create_on_behalf,
@@ -203,4 +204,75 @@ def claims_import(*, actor, role, upload, progress=None) -> ImportResult:
     except _Rollback:
         result.created = result.unchanged = 0
     result.errors.sort(key=lambda e: e[0])
+    return result
+
+
+# --- 批量上传: a learner's own records -------------------------------------------------------
+# The same reading, row errors and error file as the admins' import, for the learner's own
+# records of one kind (the tab they upload from), created as drafts to submit. The file
+# is read in the request: it holds one person's records, so it is bounded by
+# XUESHI_IMPORT_INLINE_ROWS (the queued jobs and their pages belong to 我的管理).
+
+MINE_COLUMNS = ["年度", "培训名称", "培训类别", "培训科目", "开始时间", "结束时间", "学时", "主办单位", "培训地点"]
+MINE_REQUIRED = ["年度", "培训名称", "开始时间", "结束时间", "学时"]
+_MINE_FIELD_COLUMN = {**_FIELD_COLUMN, "subject": "培训科目", "kind": "培训类别"}
+
+
+def mine_example(category: str, year: int) -> list:
+    """The template's example row (`category`: the name of one of the kind's categories)."""
+    return [year, "国际光学工程学会年会", category, "", f"{year}-03-10", f"{year}-03-12", 16, "SPIE", "北京"]
+
+
+def mine_import(*, actor, kind: str, upload) -> ImportResult:
+    """All rows or none, as drafts of `actor`'s own; errors by row and column."""
+    from django.conf import settings
+
+    from claims.services import claims_create_drafts
+
+    sheet = read_sheet(upload, required=MINE_REQUIRED, optional=[c for c in MINE_COLUMNS if c not in MINE_REQUIRED],
+                       max_rows=settings.XUESHI_IMPORT_INLINE_ROWS)
+    result = ImportResult()
+    seen, rows = {}, []
+    for row, values in sheet.rows:
+        try:
+            year = parse_int(_trimmed(values.get("年度")), field="年度", min=1990, max=2999)
+            start, end = parse_date(values.get("开始时间")), parse_date(values.get("结束时间"))
+        except (TypeError, ValueError, DomainError):
+            result.errors.append((row, "开始时间", _("Write the year as 2026 and dates as 2026-03-01.")))
+            continue
+        category_name = str(values.get("培训类别") or "").strip()
+        category = ""
+        if category_name:
+            match = [c.code for c in categories_for(actor, kind, year) if c.name == category_name]
+            if not match:
+                result.errors.append((row, "培训类别", _("Unknown category for this kind.")))
+                continue
+            category = match[0]
+        data = {"year": year, "name": values.get("培训名称"), "category": category,
+                "subject": values.get("培训科目"), "start": start, "end": end,
+                "hours": _trimmed(values.get("学时")), "organiser": values.get("主办单位"),
+                "location": values.get("培训地点")}
+        try:
+            fields = _clean(actor, kind, data)
+            _check_year_open(actor, fields["year"])
+        except DomainError as exc:
+            result.errors.append((row, _MINE_FIELD_COLUMN.get(exc.field or "", ""), str(exc.message)))
+            continue
+        key = import_key_for(actor, kind, fields)
+        if key in seen:
+            result.errors.append((row, "培训名称", _("Same as row %(r)d.") % {"r": seen[key]}))
+            continue
+        seen[key] = row
+        if Claim.objects.filter(import_key=key).exists():
+            result.unchanged += 1
+            continue
+        rows.append({**data, "import_key": key})
+    if result.errors:
+        result.unchanged = 0
+        return result
+    if rows:
+        try:
+            result.created = len(claims_create_drafts(actor=actor, kind=kind, rows=rows))
+        except DomainError as exc:  # changed under us (a window closed): nothing written
+            result.errors.append((0, _MINE_FIELD_COLUMN.get(exc.field or "", ""), str(exc.message)))
     return result

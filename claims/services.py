@@ -330,6 +330,27 @@ def claim_create(*, actor: User, kind: str, data: dict, files=(), submit: bool =
     return claim
 
 
+def claims_create_drafts(*, actor: User, kind: str, rows: list[dict]) -> list[Claim]:
+    """批量上传: a learner's own records from a file, as drafts to submit, all of them or
+    none. Each row is cleaned as one claim (`_clean`) and its year must be open; `rows`
+    may carry an `import_key` (claims.imports), so the same file twice adds nothing."""
+    cleaned = []
+    for data in rows:
+        fields = _clean(actor, kind, data)
+        _check_year_open(actor, fields["year"])
+        cleaned.append((fields, data.get("import_key")))
+    created = []
+    with transaction.atomic(durable=True):
+        for fields, import_key in cleaned:
+            claim = Claim.objects.create(owner=actor, kind=kind, created_by=actor, import_key=import_key, **fields)
+            ClaimEvent.objects.create(claim=claim, actor=actor, to_status=ClaimStatus.DRAFT,
+                                      reason=_("uploaded from a file"))
+            audit_record(actor=actor, action="claim.uploaded", obj=claim, org=_org_of(claim),
+                         after=_snapshot(claim))
+            created.append(claim)
+    return created
+
+
 def _withdraw(actor: User, claim: Claim, reason: str = "") -> None:
     if claim.status == ClaimStatus.SUBMITTED:
         transition(claim, "withdraw", actor=actor, reason=reason)

@@ -5,7 +5,7 @@ import hashlib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +33,16 @@ from claims.forms import (
     ReviewFilterForm,
     WindowForm,
 )
-from claims.imports import COLUMNS, EXAMPLE, claims_import, claims_import_job, count_rows
+from claims.imports import (
+    COLUMNS,
+    EXAMPLE,
+    MINE_COLUMNS,
+    claims_import,
+    claims_import_job,
+    count_rows,
+    mine_example,
+    mine_import,
+)
 from claims.models import (
     AttachmentKind,
     Claim,
@@ -73,12 +82,12 @@ from claims.services import (
     window_close,
     window_open,
 )
-from core.artifacts import artifact_store
+from core.artifacts import artifact_open, artifact_store
 from core.confirm import confirm_step
 from core.errors import DomainError
 from core.jobs import inline_rows, job_start
 from core.models import JobKind
-from core.xlsx import write_xlsx, xlsx_response
+from core.xlsx import XLSX_TYPE, write_xlsx, xlsx_response
 from ledger.queries import policy_for
 from orgs.models import OrgKind
 from orgs.queries import institutes_in_scope, units_in_scope
@@ -309,6 +318,58 @@ def edit(request, pk):
         "duplicates": duplicates,
         "required": _required(request.user, claim.kind), "learning_tab": "claims:mine_default"},
         status=400 if form.errors else 200)
+
+
+@login_required
+def upload_template(request, kind):
+    """批量上传's Excel template for one kind, with an example row."""
+    kind = _kind(kind)
+    year = timezone.localdate().year
+    categories = categories_for(request.user, kind, year) if request.user.institute_id else []
+    return xlsx_response(f"{TAB_LABELS[kind]}批量上传模板.xlsx", MINE_COLUMNS,
+                         [mine_example(categories[0].name if categories else "", year)])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request, kind):
+    """批量上传 (seed 000): several of one's own records from the template, all or none,
+    as drafts to submit from the list."""
+    kind = _kind(kind)
+    if request.user.institute_id is None:
+        raise Http404
+    year = timezone.localdate().year
+    form = ImportForm(request.POST or None, request.FILES or None)
+    ctx = {"form": form, "kind": kind, "kind_label": TAB_LABELS[kind], "columns": MINE_COLUMNS,
+           "categories": [c.name for c in categories_for(request.user, kind, year)],
+           "learning_tab": "claims:mine_default"}
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = mine_import(actor=request.user, kind=kind, upload=form.cleaned_data["file"])
+        except DomainError as exc:
+            _show(form, exc)
+        else:
+            if not result.errors:
+                messages.success(request, _("%(c)d records uploaded as drafts (%(u)d were there already). "
+                                            "Check them, then submit them for review.")
+                                 % {"c": result.created, "u": result.unchanged})
+                return redirect("claims:mine", kind=kind)
+            ctx["result"] = result
+            ctx["errors_token"] = artifact_store(request, write_xlsx(["行号", "列", "错误"], result.errors),
+                                                 "批量上传错误.xlsx")
+    return render(request, "claims/upload.html", ctx, status=400 if form.errors or "result" in ctx else 200)
+
+
+@login_required
+def upload_errors(request, token):
+    """The error file of one's own 批量上传 (only the session that made it has it)."""
+    found = artifact_open(request, token)
+    if found is None:
+        raise Http404
+    handle, filename = found
+    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

@@ -187,7 +187,8 @@ register(Factory("role assignment", _role_assignments), "accounts:staff_role_rev
 register(Factory("org unit", _orgs), "org_id", "orgs:edit:pk")
 register(Factory("api token", _api_tokens, owner_only=True), "token_id")
 register(Factory("year", _years, unscoped=True), "year")
-register(Factory("artifact token", _artifact_tokens, unscoped=True), "accounts:artifact:token")
+register(Factory("artifact token", _artifact_tokens, unscoped=True), "accounts:artifact:token",
+         "claims:upload_errors:token")
 
 
 def _captchas(world, side):
@@ -305,7 +306,7 @@ if apps.is_installed("claims"):
 
     register(Factory("supplementary window", _windows), "window_id")
     register(Factory("claim kind", _kinds, unscoped=True), "claims:mine:kind",
-             "claims:new:kind")
+             "claims:new:kind", "claims:upload:kind", "claims:upload_template:kind")
 
 if apps.is_installed("reports"):
     def _summaries(world, side):
@@ -976,6 +977,8 @@ PAGE_API_PAIRS = (
     Pair("claims:mine", "POST", "POST /api/v1/claims/mine/delete", None,
          values=(("kind", lambda world, role: "external_training"),)),
     Pair("claims:attachment", "GET", "GET /api/v1/claims/attachments/{attachment_id}", None),
+    Pair("claims:upload", "POST", "POST /api/v1/claims/mine/upload", None,
+         values=(("kind", lambda world, role: "external_training"),)),
     Pair("notifications:inbox", "GET", "GET /api/v1/notifications", None),
     Pair("notifications:read", "POST", "POST /api/v1/notifications/{notification_id}/read", None),
     Pair("notifications:read_all", "POST", "POST /api/v1/notifications/read-all", None),
