@@ -130,27 +130,28 @@ def credited_without_review_of(org) -> dict[str, bool]:
     return {kind: rows.get(kind, False) for kind in ClaimKind.values}
 
 
-def credited_without_review(owner, kind: str) -> bool:
-    """Whether the owner's institute or academy credits this kind without review
-    (不用审批直接计入, seed 003)."""
+def submission_rules(owner, kind: str) -> tuple[list[str], bool]:
+    """What the owner's institute or academy says about submitting a claim of this kind,
+    in one query: the attachments it needs (notice first; the union of both), and whether
+    it is credited without review (不用审批直接计入, seed 003; either of them)."""
     institute = owner.institute
     if institute is None:
-        return False
+        return [], False
     units = [institute.pk] + ([institute.root_id] if institute.root_id else [])
-    return ClaimSettings.objects.filter(org_id__in=units, kind=kind, credited_without_review=True).exists()
+    needed, without_review = set(), False
+    for row in ClaimSettings.objects.filter(org_id__in=units, kind=kind):
+        needed.update(row.required)
+        without_review = without_review or row.credited_without_review
+    return [k for k in ("notice", "certificate") if k in needed], without_review
+
+
+def credited_without_review(owner, kind: str) -> bool:
+    return submission_rules(owner, kind)[1]
 
 
 def required_attachments(owner, kind: str) -> list[str]:
-    """What a claim of this kind by `owner` needs before submission: what the owner's
-    institute or academy requires (notice first)."""
-    institute = owner.institute
-    if institute is None:
-        return []
-    units = [institute.pk] + ([institute.root_id] if institute.root_id else [])
-    needed = set()
-    for row in ClaimSettings.objects.filter(org_id__in=units, kind=kind):
-        needed.update(row.required)
-    return [k for k in ("notice", "certificate") if k in needed]
+    """What a claim of this kind by `owner` needs before submission."""
+    return submission_rules(owner, kind)[0]
 
 
 def open_windows_for(user, today=None):

@@ -49,12 +49,7 @@ from claims.models import (
     ClaimStatus,
     SupplementaryWindow,
 )
-from claims.queries import (
-    claim_settings_of,
-    credited_without_review,
-    credited_without_review_of,
-    required_attachments,
-)
+from claims.queries import claim_settings_of, credited_without_review_of, submission_rules
 from core.audit import audit_record
 from core.errors import DomainError, ErrorCode
 from core.minutes import MAX_MINUTES, hours_to_minutes, parse_decimal, parse_int
@@ -433,9 +428,9 @@ def claims_delete(*, actor: User, claim_ids) -> int:
     return len(claims)
 
 
-def _check_attachments(claim: Claim) -> None:
+def _check_attachments(claim: Claim, required: list[str]) -> None:
     have = set(claim.attachments.values_list("kind", flat=True))
-    for needed in required_attachments(claim.owner, claim.kind):
+    for needed in required:
         if needed not in have:
             raise DomainError(ErrorCode.INVALID,
                               _("Upload the %(attachment)s first: your organisation requires it "
@@ -447,9 +442,10 @@ def _check_attachments(claim: Claim) -> None:
 def _submit(actor, claim):
     # The policy may have changed since the draft was saved.
     _check_kind(policy_for(claim.owner.institute, claim.year), claim.kind, claim.year)
-    _check_attachments(claim)
+    required, without_review = submission_rules(claim.owner, claim.kind)
+    _check_attachments(claim, required)
     transition(claim, "submit", actor=actor)
-    if credited_without_review(claim.owner, claim.kind):
+    if without_review:
         # 不用审批直接计入: the system approves it on the learner's submission (audited as
         # the system, on their behalf); an admin can still revoke it.
         _approve(None, claim, reason=_("Credited without review (the organisation's setting)"),

@@ -79,3 +79,21 @@ def test_withdraw_racing_an_approval_never_leaves_hours_on_a_draft(cast, setting
             assert status == ClaimStatus.APPROVED and credited == 1
         else:
             assert status == ClaimStatus.DRAFT and credited == 0
+
+
+def test_twenty_parallel_submissions_credited_without_review_credit_once(cast, settings, tmp_path):
+    """不用审批直接计入: the learner's submission approves and credits in one transaction
+    under the claim's row lock; 20 submissions of one draft at once credit it once."""
+    from claims.services import claim_settings_set, claim_submit
+
+    settings.MEDIA_ROOT = tmp_path
+    claim_settings_set(actor=cast.academy_admin, role=cast.academy_admin.roles.get(), org=cast.academy,
+                       required={}, without_review={"online"})
+    for trial in range(30):
+        claim = claim_create(actor=cast.learner, kind="online",
+                             data=claim_data(category="", hours="2", name=f"网课{trial}"))
+        outcomes = list(race({n: lambda c=claim: claim_submit(actor=cast.learner, claim_id=c.pk)
+                              for n in range(20)}).values())
+        assert outcomes.count("ok") == 1 and outcomes.count("conflict") == 19
+        assert LedgerEntry.objects.filter(source_kind="claim", source_id=str(claim.pk)).count() == 1
+        assert ClaimEvent.objects.filter(claim=claim, to_status=ClaimStatus.APPROVED).count() == 1
