@@ -4,7 +4,14 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from claims.access import claims_under, reviewable_claims
-from claims.models import Attachment, Claim, ClaimKind, ClaimSettings, ClaimStatus, SupplementaryWindow
+from claims.models import (
+    Attachment,
+    Claim,
+    ClaimKind,
+    ClaimSettings,
+    ClaimStatus,
+    SupplementaryWindow,
+)
 from ledger.models import LedgerYearTotal
 from ledger.queries import capped, policy_for
 
