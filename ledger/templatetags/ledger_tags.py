@@ -2,6 +2,7 @@ from django import template
 from django.utils import timezone
 
 from core.minutes import format_minutes
+from ledger.labels import detail_label as _detail_label
 from ledger.queries import year_progress
 
 register = template.Library()
@@ -24,6 +25,12 @@ def progress_banner(context):
 def hm(minutes):
     """Minutes as 16小时10分."""
     return format_minutes(int(minutes or 0))
+
+
+@register.filter
+def detail(details, key):
+    """details[key] named in the reader's language ({{ r.details|detail:"method" }})."""
+    return _detail_label(key, (details or {}).get(key))
 
 
 @register.filter

@@ -141,7 +141,13 @@ def test_attendance_page_confirms_and_credits(cast, client):
     assert response.json() == {"count": 0}
     client.logout()
     login(client, cast.learner)
-    assert "光学设计培训班" in client.get("/learning/archive/").content.decode()
+    html = client.get("/learning/archive/").content.decode()
+    table = html.split('data-testid="projects-table"')[1].split("</table>")[0]
+    # seed 001's columns: 培训方式 and 培训项目分类 named in the reader's language, not codes
+    assert "培训方式" in table and "培训项目分类" in table
+    row = table.split("光学设计培训班")[1].split("</tr>")[0]
+    assert "<td>线下</td>" in row and "<td>培训项目</td>" in row and "offline" not in row
+    assert "<td>南京</td>" in row and "<td>光学部</td>" in row
 
 
 def test_api_create_and_update(cast, client):
