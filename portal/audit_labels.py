@@ -85,6 +85,21 @@ ACTIONS = {
     "session.created": gettext_lazy("Training session added"),
     "session.manual_sign_in": gettext_lazy("Signed in by the admin"),
     "access.out_of_scope": gettext_lazy("Refused: outside the scope"),
+    "password.reset_by_self": gettext_lazy("Password reset by its owner"),
+    "password_reset.requested": gettext_lazy("Password reset requested"),
+    "password_reset.code_failed": gettext_lazy("Password reset: wrong code"),
+    "password_reset.throttled": gettext_lazy("Password reset blocked after repeated requests"),
+    "org.login_rule": gettext_lazy("Login-name rule changed"),
+    "claim.uploaded": gettext_lazy("External learning uploaded in batch"),
+    "backbone.reported": gettext_lazy("Backbone talent reported"),
+    "backbone.revoked": gettext_lazy("Backbone talent report withdrawn"),
+    "backbone_report.locked": gettext_lazy("Backbone report completed (locked)"),
+    "backbone_window.set": gettext_lazy("Backbone reporting window set"),
+    "annual_summary.created": gettext_lazy("Annual training summary created"),
+    "annual_summary.refreshed": gettext_lazy("Annual training summary refreshed"),
+    "annual_summary.updated": gettext_lazy("Annual training summary edited"),
+    "annual_summary.submitted": gettext_lazy("Annual training summary submitted"),
+    "reports.at_risk_notified": gettext_lazy("People at risk notified"),
 }
 
 # Groups of actions the filter offers besides single actions (matched as a prefix).
