@@ -4,6 +4,7 @@ elsewhere, reviewed by an admin; only approved claims credit the ledger."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from core.workflow import ACTOR, BLANK, CLEAR, NOW, REASON, History, Step, Workflow
 
@@ -36,12 +37,12 @@ CLAIM_WORKFLOW = Workflow(
     org_of=lambda claim: claim.owner.department or claim.owner.institute,
     steps=[
         Step(ClaimStatus.DRAFT, "submit", ClaimStatus.SUBMITTED, label=_("submit"),
-             stamp={"submitted_at": NOW, "reject_reason": BLANK}),
+             stamp={"submitted_at": NOW, "reject_reason": BLANK, "withdrawn_at": CLEAR}),
         Step(ClaimStatus.REJECTED, "submit", ClaimStatus.SUBMITTED, label=_("submit"),
              stamp={"submitted_at": NOW, "reject_reason": BLANK}),
         # Withdrawn: out of the review queue (and its order) until submitted again.
         Step(ClaimStatus.SUBMITTED, "withdraw", ClaimStatus.DRAFT, event="withdrawn",
-             label=_("withdraw"), stamp={"submitted_at": CLEAR}),
+             label=_("withdraw"), stamp={"submitted_at": CLEAR, "withdrawn_at": NOW}),
         Step(ClaimStatus.SUBMITTED, "approve", ClaimStatus.APPROVED, label=_("approve"),
              stamp={"decided_at": NOW, "decided_by": ACTOR}),
         Step(ClaimStatus.SUBMITTED, "reject", ClaimStatus.REJECTED, label=_("reject"),
@@ -81,6 +82,8 @@ class Claim(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Set by 撤回 and cleared by the next submit: a withdrawn draft reads 已撤回, not 暂存.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
@@ -105,6 +108,13 @@ class Claim(models.Model):
     @property
     def editable(self) -> bool:
         return self.status in EDITABLE
+
+    @property
+    def status_label(self) -> str:
+        """The state as the learner reads it: a draft the learner withdrew is 已撤回."""
+        if self.status == ClaimStatus.DRAFT and self.withdrawn_at is not None:
+            return str(pgettext("claim status", "Withdrawn"))
+        return self.get_status_display()
 
 
 class ClaimEvent(models.Model):

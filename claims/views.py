@@ -165,7 +165,7 @@ def mine(request, kind):
                     request, title=_("Delete records"), button=_("Delete"),
                     cancel=request.get_full_path(),
                     changes=[_("“%(name)s” (%(status)s) is deleted with its attachments.")
-                             % {"name": c.name, "status": c.get_status_display()} for c in chosen])
+                             % {"name": c.name, "status": c.status_label} for c in chosen])
                 if answer:
                     return answer
                 count = claims_delete(actor=user, claim_ids=ids)
@@ -436,7 +436,7 @@ def _export(claims):
 
     rows = [(c.owner.real_name, c.owner.employee_no, c.owner.institute.name if c.owner.institute_id else "",
              c.get_kind_display(), c.year, c.name, category(c),
-             c.start, c.end, c.minutes / 60, c.organiser, c.location, c.get_status_display(),
+             c.start, c.end, c.minutes / 60, c.organiser, c.location, c.status_label,
              c.reject_reason) for c in claims[:100_000]]
     return xlsx_response("外部学习.xlsx", ["姓名", "员工编号", "单位", "类型", "年度", "培训名称", "培训类别", "开始时间",
                                         "结束时间", "学时", "主办单位", "培训地点", "状态", "驳回原因"], rows)

@@ -6,7 +6,7 @@ from accounts.services import token_create, token_enter_admin_mode
 from claims.imports import COLUMNS
 from claims.models import Claim, ClaimStatus
 from claims.tests.helpers import PDF, YEAR, pdf
-from conftest import enter_admin
+from conftest import enter_admin, login
 from core.tests.xlsxfiles import upload, workbook_bytes
 from ledger.models import LedgerEntry
 
@@ -170,6 +170,26 @@ def test_withdraw(cast):
     # Changing a submitted claim through the API withdraws it too.
     changed = learner.post(f"/api/v1/claims/mine/{body['id']}", {**FIELDS, "hours": "4"})
     assert changed.status_code == 200 and changed.json()["status"] == "draft"
+
+
+def test_a_withdrawn_claim_reads_withdrawn_until_submitted_again(cast, client):
+    """UX finding: a withdrawn claim showed 暂存; it reads 已撤回 (a fresh draft stays 暂存)."""
+    learner = bearer(cast.learner)
+    body = learner.post("/api/v1/claims/mine", {**FIELDS, "submit": "true"}).json()
+    learner.post("/api/v1/claims/mine", {**FIELDS, "name": "新草稿"})
+    login(client, cast.learner)
+
+    def status_of(name):
+        html = client.get("/learning/external/external_training/").content.decode()
+        return html.split(f"<td>{name}</td>")[1].split('class="status')[1].split("</span>")[0].split(">")[1]
+
+    assert status_of("年会") == "待审核"
+    learner.post(f"/api/v1/claims/mine/{body['id']}/withdraw")
+    assert status_of("年会") == "已撤回" and status_of("新草稿") == "暂存"
+    assert Claim.objects.get(pk=body["id"]).withdrawn_at is not None
+    learner.post(f"/api/v1/claims/mine/{body['id']}/submit")
+    assert status_of("年会") == "待审核"
+    assert Claim.objects.get(pk=body["id"]).withdrawn_at is None
 
 
 def test_review_detail_with_duplicates_only_linked_inside_scope(cast):

@@ -8,6 +8,8 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
@@ -74,4 +76,14 @@ def test_api_contract(case, auth_headers):
     headers = None if login else auth_headers
     reading = case.method == "GET" and case.path not in POSITIVE_SKIPPED
     checks = CONTRACT + ([positive_data_acceptance] if reading else [])
+    if headers is not None and _header_made_negative(case):
+        # The harness replaces the headers with a valid token, so the case no longer
+        # breaks its schema where schemathesis broke it: a 200 is right, not a failure.
+        checks = [check for check in checks if check is not negative_data_rejection]
     case.call_and_validate(headers=headers, checks=checks)
+
+
+def _header_made_negative(case) -> bool:
+    components = getattr(case.meta, "components", None) or {}
+    header = components.get(ParameterLocation.HEADER)
+    return header is not None and header.mode == GenerationMode.NEGATIVE
