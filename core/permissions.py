@@ -59,6 +59,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "claims.settings": _ORG,  # which attachments each kind of claim needs
     "reports.staff": _STAFF,  # 职工学习总体情况统计: figures of the people in scope, export
     "reports.dashboard": _ORG,  # the institute's and the academy's figures and charts
+    "reports.classes": _ORG,  # 培训班统计表: the year's training projects of the scope, export
     "reports.backbone_view": _ORG,  # 骨干人才筛选上报表: candidates, figures, export
     "reports.backbone_report": frozenset({Role.INSTITUTE_ADMIN}),  # report, revoke, 完成上报
     "reports.backbone_window": _ACADEMY,  # open or close the reporting window

@@ -21,6 +21,7 @@ from reports.queries import (
     Completion,
     backbone_by_institute,
     backbone_view,
+    class_execution,
     completion_by_institute,
     dashboard,
     plan_implementation_rate,
@@ -494,3 +495,40 @@ def dashboard_notify(request, body: NotifyIn):
     """Notify everyone at risk in one action (the list is recomputed on the server)."""
     return {"count": at_risk_notify(actor=request.user, role=request.admin_role, year=body.year,
                                     institute_id=body.institute)}
+
+
+# --- 培训班统计表 ---------------------------------------------------------------------------
+
+class ClassRowOut(Schema):
+    project_id: int
+    institute: str
+    name: str
+    premium: bool
+    audience: str
+    content: str
+    objective: str
+    start: date
+    end: date
+    place: str
+    attendees: int = Field(description="confirmed attendees; 0 while the project is not implemented")
+    staff: int = Field(description="the project's staff; 0 while it is not implemented")
+    spent: Decimal | None = Field(description="actual spending, 10,000 yuan")
+    effectiveness: str
+    contact: str
+    phone: str
+    implemented: bool
+
+
+class ClassesOut(Schema):
+    year: int
+    unimplemented: int
+    items: list[ClassRowOut]
+
+
+@router.get("/classes", response={200: ClassesOut, **ERRORS}, auth=api_permission("reports.classes"))
+def classes(request, query: Query[YearIn]):
+    """培训班统计表: the scope's training projects of the year, unimplemented ones marked."""
+    year = _this_year(query.year)
+    rows = class_execution(request.admin_role, year)
+    return {"year": year, "unimplemented": sum(1 for r in rows if not r.implemented),
+            "items": [vars(r) for r in rows]}

@@ -229,3 +229,24 @@ def summaries_response(summaries) -> FileResponse:
     name = (f"年度培训总结-{first.institute.abbr or first.institute.pk}-{first.year}.xlsx"
             if len(summaries) == 1 else "年度培训总结.xlsx")
     return file_response(handle, name)
+
+
+CLASSES_EXPORT_NAME = "培训班统计表-{year}.xlsx"
+# Seed 002's export columns, in its order (SPEC §3 "Statistics and exports").
+CLASSES_COLUMNS = ["培训名称", "是否精品", "培训对象", "培训内容", "目的目标", "培训起止时间", "培训地点",
+                   "参会人数", "工作人数", "经费开支", "培训成效", "联系人", "联系电话"]
+
+
+def classes_response(rows, year: int):
+    """培训班统计表 as Excel, to stamp and hand in: unimplemented projects count 0
+    attendees and 0 staff (the rows say so already); text stays text."""
+    from core.xlsx import xlsx_export_response
+
+    def lines():
+        for r in rows:
+            yield [r.name, "是" if r.premium else "否", r.audience, r.content, r.objective,
+                   f"{r.start:%Y-%m-%d}至{r.end:%Y-%m-%d}", r.place, r.attendees, r.staff,
+                   "" if r.spent is None else str(r.spent), r.effectiveness, r.contact, r.phone]
+
+    return xlsx_export_response(CLASSES_EXPORT_NAME.format(year=year), CLASSES_COLUMNS, lines(),
+                                sheet_name="培训班统计表")

@@ -1,6 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 
 ADMIN_MENU = [
+    {"section": _("Training statistics"), "label": _("Training class statistics"), "url": "reports:classes",
+     "permission": "reports.classes"},
     {"section": _("Training statistics"), "label": _("Staff learning overview"), "url": "reports:staff",
      "permission": "reports.staff"},
 ]

@@ -12,14 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 
 from accounts.models import PostType, User
 from accounts.queries import people_in_scope
 from ledger.models import BackboneBasis, LedgerEntry, SourceKind
 from ledger.queries import YearRules, policies_for_units, policy_for, totals_by_person
-from orgs.models import Org
+from orgs.models import Org, OrgKind
 from reports.models import BackboneNomination, BackboneReport, BackboneWindow
+from training.models import Funding, Project, ProjectStatus
 
 # --- one person's line -------------------------------------------------------------------
 
@@ -549,3 +550,51 @@ def dashboard(role, year: int, today: date, *, institute: Org | None = None) -> 
     by_department = sorted(((pk, name, c) for (pk, name), c in depts.items()), key=lambda d: d[1])
     return Dashboard(year=year, completion=completion, by_department=by_department, bands=bands,
                      months=months, at_risk=at_risk, days_elapsed=elapsed, days_in_year=total)
+
+
+# --- 培训班统计表 (the training-class execution table, seed 002) ---------------------------
+
+@dataclass
+class ClassRow:
+    """One training project of the year as the execution table shows it. An unimplemented
+    project (未实施) is marked and counts 0 attendees and 0 staff (seed 002)."""
+
+    project_id: int
+    institute: str
+    name: str
+    premium: bool
+    audience: str
+    content: str
+    objective: str
+    start: object
+    end: object
+    place: str
+    attendees: int
+    staff: int
+    spent: object
+    effectiveness: str
+    contact: str
+    phone: str
+    implemented: bool
+
+
+def class_execution(role, year: int) -> list[ClassRow]:
+    """The year's training projects (not the cancelled ones) of the role's scope, by start,
+    in one query: confirmed attendees are counted in the database."""
+    if role is None or role.org.kind == OrgKind.DEPARTMENT:
+        return []
+    projects = (Project.objects.filter(org__path__startswith=role.org.path, year=year)
+                .exclude(status=ProjectStatus.CANCELLED)
+                .annotate(confirmed=Count("attendees", filter=Q(attendees__confirmed=True)))
+                .select_related("institute").order_by("start", "pk"))
+    rows = []
+    for p in projects:
+        implemented = p.status != ProjectStatus.PLANNED
+        rows.append(ClassRow(
+            project_id=p.pk, institute=p.institute.name, name=p.name,
+            premium=p.funding == Funding.PREMIUM, audience=p.audience, content=p.content,
+            objective=p.objective, start=p.start, end=p.end, place=p.place,
+            attendees=p.confirmed if implemented else 0, staff=p.staff_count if implemented else 0,
+            spent=p.spent, effectiveness=p.effectiveness, contact=p.contact, phone=p.phone,
+            implemented=implemented))
+    return rows

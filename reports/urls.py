@@ -18,3 +18,6 @@ urlpatterns += [
 urlpatterns += [
     path("manage/reports/dashboard/", views.dashboard_view, name="dashboard"),
 ]
+urlpatterns += [
+    path("manage/reports/classes/", views.classes, name="classes"),
+]

@@ -21,6 +21,7 @@ from orgs.models import OrgKind
 from reports.access import get_institute_for, get_summary_for, institutes_for
 from reports.exports import (
     backbone_export_response,
+    classes_response,
     inline_rows,
     staff_export_job,
     staff_overview_response,
@@ -40,6 +41,7 @@ from reports.queries import (
     Completion,
     backbone_by_institute,
     backbone_view,
+    class_execution,
     completion_by_institute,
     dashboard,
     report_figures,
@@ -329,3 +331,20 @@ def dashboard_view(request):
     ctx.update({"board": board, "institute": institute, "chart": _dashboard_chart(board, year, institute),
                 "academy_view": role.org.kind != OrgKind.INSTITUTE})
     return render(request, "reports/dashboard.html", ctx)
+
+
+@admin_required("reports.classes")
+def classes(request):
+    """培训班统计表: the scope's training projects of the year (default this year, Jan–Dec),
+    unimplemented ones marked; `?export=xlsx` gives seed 002's hand-in table."""
+    role = request.admin_role
+    year_form = YearForm(request.GET or None)
+    year = year_form.chosen_year()
+    rows = class_execution(role, year)
+    if request.GET.get("export") == "xlsx":
+        return classes_response(rows, year)
+    return render(request, "reports/classes.html", {
+        "rows": rows, "year": year, "year_form": year_form,
+        "academy": role.org.kind == OrgKind.ACADEMY,
+        "unimplemented": sum(1 for r in rows if not r.implemented),
+        "export_query": f"year={year}&export=xlsx"})

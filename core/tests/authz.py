@@ -905,6 +905,7 @@ PAGE_API_PAIRS = (
          values=(("org_id", _role_org),)),
     # 培训统计 (reports)
     Pair("reports:staff", "GET", "GET /api/v1/reports/staff", "reports.staff"),
+    Pair("reports:classes", "GET", "GET /api/v1/reports/classes", "reports.classes"),
     Pair("reports:backbone", "GET", "GET /api/v1/reports/backbone", "reports.backbone_view"),
     Pair("reports:backbone", "GET", "GET /api/v1/reports/backbone/institutes", "reports.backbone_view"),
     Pair("reports:backbone", "POST", "POST /api/v1/reports/backbone/report", "reports.backbone_report"),
