@@ -4,6 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.http import Http404
+from django.utils.translation import gettext
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -369,7 +370,7 @@ def upload(request, kind: Form[ClaimKind], file: File[UploadedFile]):
     page's 下载模板), all or none, as drafts to submit; 400 `import_errors` lists every
     row's error."""
     if request.auth_user.institute_id is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "Not found.")
+        raise DomainError(ErrorCode.NOT_FOUND, gettext("Not found."))
     result = mine_import(actor=request.auth_user, kind=kind, upload=file)
     if result.errors:
         return Status(400, _import_errors(result))
@@ -382,7 +383,7 @@ def attachment(request, attachment_id: int):
     try:
         return claim_files.serve(item)
     except Http404:
-        raise DomainError(ErrorCode.NOT_FOUND, "Not found.") from None
+        raise DomainError(ErrorCode.NOT_FOUND, gettext("Not found.")) from None
 
 
 # --- reviewers --------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ Every error the API returns is JSON {"code": ..., "message": ..., "field": ...} 
 """
 
 from django.http import Http404
+from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -158,7 +159,7 @@ def on_auth_error(request, exc):
 
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
-    return _error(request, 404, ErrorCode.NOT_FOUND, "Not found.")
+    return _error(request, 404, ErrorCode.NOT_FOUND, gettext("Not found."))
 
 
 _HTTP_CODES = {400: ErrorCode.INVALID, 401: ErrorCode.NOT_AUTHENTICATED, 403: ErrorCode.FORBIDDEN,

@@ -3,6 +3,7 @@ the API, the error template for pages. Pages of the shell live in `portal`."""
 
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 
 def _wants_json(request) -> bool:
@@ -17,16 +18,16 @@ def _error(request, status: int, code: str, message: str):
 
 
 def bad_request(request, exception=None):
-    return _error(request, 400, "invalid", "Bad request.")
+    return _error(request, 400, "invalid", _("Bad request."))
 
 
 def permission_denied(request, exception=None):
-    return _error(request, 403, "forbidden", "You may not do this.")
+    return _error(request, 403, "forbidden", _("You may not do this."))
 
 
 def page_not_found(request, exception=None):
-    return _error(request, 404, "not_found", "Not found.")
+    return _error(request, 404, "not_found", _("Not found."))
 
 
 def server_error(request):
-    return _error(request, 500, "server_error", "Something went wrong on our side.")
+    return _error(request, 500, "server_error", _("Something went wrong on our side."))

@@ -1,3 +1,5 @@
+from django.utils.translation import gettext
+
 from core.access import out_of_scope
 from core.errors import DomainError, ErrorCode
 from core.permissions import check_permission
@@ -16,7 +18,7 @@ def get_unit_for(role, pk) -> Org:
 
 def check_unit_in_scope(role, org: Org) -> None:
     if role is None or not org.path.startswith(role.org.path):
-        raise DomainError(ErrorCode.NOT_FOUND, "Not found.")
+        raise DomainError(ErrorCode.NOT_FOUND, gettext("Not found."))
 
 
 def check_tree_admin(role, org: Org) -> None:
