@@ -95,6 +95,9 @@ def test_server_error_is_generic(caplog):
     assert response.status_code == 500
     assert b"secret internals" not in response.content and b"Traceback" not in response.content
     api = client.get("/boom/", HTTP_ACCEPT="application/json")
+    assert api.json() == {"code": "server_error", "message": "系统出错，请稍后再试。", "field": None}
+    client.cookies["django_language"] = "en"
+    api = client.get("/boom/", HTTP_ACCEPT="application/json")
     assert api.json() == {"code": "server_error", "message": "Something went wrong on our side.",
                           "field": None}
 
