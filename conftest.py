@@ -46,6 +46,20 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language. A request in English (a django_language
+    cookie) leaves English active in the thread after it (LocaleMiddleware activates per
+    request and restores nothing), which would change what the next test of the same
+    worker reads from code called outside a request."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
 class Cast:
     password = CAST_PASSWORD
 
